@@ -1,0 +1,102 @@
+"""campus: the shared kernel. create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from campus.config import PROJECT_ROOT, check_secret_key, dev_secret_key, load_config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    load_dotenv(PROJECT_ROOT / ".env")
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(Path(app.instance_path)))
+    app.config["DEBUG"] = app.debug
+    if test_config:
+        app.config.from_mapping(test_config)
+    if app.debug and not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = dev_secret_key(Path(app.instance_path))
+    check_secret_key(app.config)
+    _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
+        root.addHandler(handler)
+    root.setLevel(logging.INFO if not app.testing else logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _init_extensions(app: Flask) -> None:
+    from campus import database, errors, security
+    from campus.accounts import auth
+    from campus.extensions import csrf, db, limiter, migrate
+
+    import_all_models()
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+
+    from campus.templating import init_app as init_templating
+
+    init_templating(app)
+
+
+def import_all_models() -> None:
+    """Import every area's models so the metadata (and Alembic) sees all tables."""
+    import campus.accounts.models  # noqa: F401
+    import campus.enrollment  # noqa: F401
+    import community.models  # noqa: F401
+    import course.assessment.models  # noqa: F401
+    import course.certificates.models  # noqa: F401
+    import course.models  # noqa: F401
+    import course.progress.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from campus.accounts.views import bp as accounts_bp
+    from campus.cli import register_cli
+    from campus.health import bp as health_bp
+    from course.assessment.views import bp as assessment_bp
+    from course.certificates.admin import bp as certificates_admin_bp
+    from course.certificates.views import bp as certificates_bp
+    from course.cli import course_cli
+    from course.progress.views import bp as progress_bp
+    from course.views import bp as course_bp
+
+    for blueprint in (health_bp, accounts_bp, course_bp, progress_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (assessment_bp, certificates_bp, certificates_admin_bp):
+        app.register_blueprint(blueprint)
+    register_cli(app)
+    app.cli.add_command(course_cli)
+
+    import community
+
+    community.init_app(app)

@@ -1,0 +1,72 @@
+"""Account forms: they validate and carry data, they never persist."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from campus.accounts.passwords import MAX_LENGTH
+from campus.forms import BaseForm
+
+US_STATE = Regexp(r"^[A-Za-z]{2}$", message="Use the two-letter state code, e.g. OH.")
+
+
+class SignupForm(BaseForm):
+    full_name = StringField(
+        "Full name, as it should appear on your certificates",
+        validators=[DataRequired(), Length(max=200)],
+    )
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password (at least 10 characters; a phrase of a few words works well)",
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class LoginForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ProfileForm(BaseForm):
+    full_name = StringField(
+        "Full name, as on your license", validators=[DataRequired(), Length(max=200)]
+    )
+    license_state = StringField("License state (optional)", validators=[Optional(), US_STATE])
+    license_number = StringField(
+        "License number (optional)", validators=[Optional(), Length(max=40)]
+    )
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords do not match.")],
+    )
+
+
+class ResetRequestForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class EmptyForm(BaseForm):
+    """A form with only the CSRF token, for one-button POSTs (log out, enroll)."""

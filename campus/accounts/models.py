@@ -1,0 +1,71 @@
+"""The User model and its roles."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from campus.extensions import db
+from campus.models import utcnow
+
+
+class Role(enum.StrEnum):
+    LEARNER = "learner"
+    INSTRUCTOR = "instructor"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
+    license_state: Mapped[str | None] = mapped_column(String(2))
+    license_number: Mapped[str | None] = mapped_column(String(40))
+    # Part of the login cookie; rotating it ends every session and remember-me cookie.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    is_disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+    def get_id(self) -> str:
+        """Flask-Login stores this in the session and the remember cookie."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_disabled
+
+    @property
+    def is_staff(self) -> bool:
+        """Instructors and admins see every course's lessons, learners and forum."""
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()

@@ -1,0 +1,196 @@
+"""Account pages: sign up, log in and out, profile, password change and reset."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from campus.accounts import services
+from campus.accounts.forms import (
+    ChangePasswordForm,
+    EmptyForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
+from campus.errors import UserError
+from campus.extensions import db, limiter
+from campus.mail import send_email
+from campus.security import is_safe_redirect
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+
+
+def _login_account_key() -> str:
+    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+
+
+def _login_failed(_response) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _next_url(default: str = "course.dashboard") -> str:
+    target = request.args.get("next") or request.form.get("next")
+    return target if is_safe_redirect(target) else url_for(default)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("course.dashboard"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.email.data, form.full_name.data, form.password.data)
+        except UserError as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(_next_url("course.catalog"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("campus/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    LOGIN_LIMIT_PER_ACCOUNT,
+    key_func=_login_account_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
+@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_next_url())
+        g.login_failed = True
+        form.form_errors.append("That email and password do not match an account.")
+    status = 401 if form.is_submitted() else 200
+    return render_template("campus/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("course.catalog"))
+    # Rotating the token ends this session everywhere, copied cookies included.
+    current_user.end_all_sessions()
+    db.session.commit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("course.catalog"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                form.full_name.data,
+                form.license_state.data or "",
+                form.license_number.data or "",
+            )
+        except UserError as error:
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("campus/profile.html", form=form), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        else:
+            try:
+                services.change_password(current_user, form.new_password.data)
+            except UserError as error:
+                form.new_password.errors.append(error.message)
+            else:
+                db.session.commit()
+                # This session continues under the new token; other sessions end.
+                login_user(current_user._get_current_object())
+                flash("Password changed. Your other sessions have been logged out.", "success")
+                return redirect(url_for("accounts.profile"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("campus/password.html", form=form), status
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and not user.is_disabled:
+            _send_reset_email(user)
+        # The same answer either way, so the form does not reveal who has an account.
+        flash("If that email has an account, a reset link is on its way.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("campus/reset_request.html", form=form)
+
+
+def _send_reset_email(user) -> None:
+    token = services.make_reset_token(user)
+    link = url_for("accounts.reset_password", token=token, _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_email(
+        user.email,
+        "Reset your campus password",
+        render_template("campus/email/reset.txt", user=user, link=link, minutes=minutes),
+    )
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def reset_password(token: str):
+    try:
+        user = services.user_for_reset_token(token)
+    except UserError as error:
+        return render_template("campus/reset_invalid.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.password.data)
+        except UserError as error:
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Your password is set. Log in with it now.", "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("campus/reset_password.html", form=form), status

@@ -1,0 +1,87 @@
+"""Configuration read from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEYS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app is asked to start with unsafe or missing settings."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'campus.sqlite3'}"
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask config mapping from environment variables.
+
+    Every variable is documented in the README's configuration table.
+    """
+    debug = _bool("FLASK_DEBUG", False)
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or _default_database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "campus@localhost"),
+        "MAIL_DIR": os.environ.get("MAIL_DIR", str(instance_path / "mail")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "HSTS_ENABLED": not debug and _bool("SECURE_COOKIES", True),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+    }
+
+
+def dev_secret_key(instance_path: Path) -> str:
+    """A random key kept in instance/ so a development server keeps its sessions."""
+    path = instance_path / ".dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check_secret_key(config: dict) -> None:
+    """Refuse to run outside debug and testing with a missing or default SECRET_KEY."""
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key.strip().lower() in DEFAULT_SECRET_KEYS or len(key) < 16:
+        raise ConfigError(
+            "SECRET_KEY is missing, a known default, or shorter than 16 characters. "
+            "Sessions, CSRF tokens and password-reset links are signed with it, so campus "
+            "will not start without a real one. Set SECRET_KEY in the environment or in .env, "
+            'for example: SECRET_KEY="$(python -c "import secrets; print(secrets.token_hex(32))")"'
+        )

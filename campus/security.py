@@ -1,0 +1,66 @@
+"""Response security headers and safe redirect targets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, g
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only same-site relative paths: no scheme, no host, no protocol-relative '//'."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    from flask import current_app
+
+    if current_app.config.get("HSTS_ENABLED"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Signed-in pages and API answers must not be kept by shared or browser caches;
+    # media and downloads set their own private caching.
+    if _is_signed_in() and response.mimetype in ("text/html", "application/json"):
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _is_signed_in() -> bool:
+    """Whether this request was served to a signed-in user.
+
+    Reads the user Flask-Login already loaded for the request instead of touching
+    ``current_user``, whose attributes would be re-read from the database after the
+    view's commit expired them.
+    """
+    user = g.get("_login_user")
+    return user is not None and not user.is_anonymous
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)

@@ -1,0 +1,44 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def format_clock(seconds: float) -> str:
+    """1:02:03 or 2:03: how transcripts and timestamps show a moment in a video."""
+    total = int(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def duration_label(seconds: float) -> str:
+    """'4 min 05 s' style label for a lesson's length."""
+    total = round(seconds or 0)
+    minutes, secs = divmod(total, 60)
+    if minutes >= 60:
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def hours_label(hours: float) -> str:
+    text = f"{hours:.2f}".rstrip("0").rstrip(".")
+    return f"{text} contact hour" + ("" if text == "1" else "s")
+
+
+def size_label(size: int) -> str:
+    """A file size a person reads at a glance: 820 bytes, 14 KB, 3.2 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["filesize"] = size_label
+    app.jinja_env.filters["duration"] = duration_label
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["hours"] = hours_label

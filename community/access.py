@@ -1,0 +1,69 @@
+"""Who may see and act in a course's forum: enrolled learners, instructors and admins."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from campus.enrollment import is_enrolled
+from campus.extensions import db, login_manager
+from community.models import Category, Post, Thread
+from course.access import get_published_course
+from course.models import Course
+
+
+def can_use_forum(user, course: Course) -> bool:
+    """Staff see every course's forum; learners only the forums of courses they are in."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_enrolled(user.id, course.id)
+
+
+def get_forum_course(slug: str) -> Course:
+    """The course whose forum the current user may open: 404 unknown, login, then 403."""
+    course = get_published_course(slug)
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not can_use_forum(current_user, course):
+        abort(403)
+    return course
+
+
+def get_thread(course: Course, thread_id: int) -> Thread:
+    """A thread of this course; hidden threads exist only for staff."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.course_id != course.id:
+        abort(404)
+    if thread.is_hidden and not current_user.is_staff:
+        abort(404)
+    return thread
+
+
+def get_post(course: Course, post_id: int) -> tuple[Thread, Post]:
+    row = db.session.execute(
+        select(Thread, Post).join(Post, Post.thread_id == Thread.id).where(Post.id == post_id)
+    ).first()
+    if row is None or row.Thread.course_id != course.id:
+        abort(404)
+    if row.Thread.is_hidden and not current_user.is_staff:
+        abort(404)
+    return row.Thread, row.Post
+
+
+def get_category(course: Course, slug: str) -> Category:
+    category = db.session.scalar(
+        select(Category).where(Category.course_id == course.id, Category.slug == slug)
+    )
+    if category is None:
+        abort(404)
+    return category
+
+
+def require_staff() -> None:
+    if not current_user.is_staff:
+        abort(403)
+
+
+def can_edit(user, post: Post) -> bool:
+    return user.is_staff or post.author_id == user.id

@@ -1,0 +1,22 @@
+"""flask forum ...: send the daily digests (categories are seeded by `flask course import`)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from community import notifications
+
+
+@click.group("forum")
+def forum_cli():
+    """Forum maintenance."""
+
+
+@forum_cli.command("send-digests")
+@with_appcontext
+def send_digests_command() -> None:
+    """Email each digest member their unseen forum events (run daily, e.g. from cron)."""
+    count = notifications.in_request_or_app_context(notifications.send_digests)
+    events = notifications.in_request_or_app_context(notifications.send_event_emails)
+    click.echo(f"Sent {count} digest(s) and {events} event email(s).")

@@ -1,0 +1,159 @@
+"""Keeping the forum safe: posting rules (suspension, rate limits), reports that hide a
+post after three members flag it, the moderation queue, and thread pin/lock/hide."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from campus.accounts.models import User
+from campus.errors import UserError
+from campus.extensions import db
+from campus.models import utcnow
+from community.models import Member, Post, Report, Thread
+from community.text import clean_text
+
+AUTO_HIDE_REPORTS = 3
+THREAD_FLAGS = {
+    "pin": ("is_pinned", True),
+    "unpin": ("is_pinned", False),
+    "lock": ("is_locked", True),
+    "unlock": ("is_locked", False),
+    "hide": ("is_hidden", True),
+    "unhide": ("is_hidden", False),
+}
+
+
+def member_of(user_id: int) -> Member | None:
+    return db.session.get(Member, user_id)
+
+
+def get_or_create_member(user_id: int) -> Member:
+    member = member_of(user_id)
+    if member is None:
+        member = Member(user_id=user_id)
+        db.session.add(member)
+        db.session.flush()
+    return member
+
+
+def check_can_post(user) -> None:
+    """Suspended members cannot post; learners get a per-member rate limit."""
+    member = member_of(user.id)
+    if member is not None and member.is_suspended:
+        reason = f" Reason: {member.suspension_reason}" if member.suspension_reason else ""
+        raise UserError("Your forum access is suspended, so you cannot post." + reason, 403)
+    if user.is_staff:
+        return
+    limit = int(current_app.config.get("FORUM_POSTS_PER_WINDOW", 5))
+    window = int(current_app.config.get("FORUM_POST_WINDOW_SECONDS", 60))
+    since = utcnow() - timedelta(seconds=window)
+    recent = db.session.scalar(
+        select(func.count(Post.id)).where(Post.author_id == user.id, Post.created_at >= since)
+    )
+    if recent >= limit:
+        raise UserError(
+            f"You have posted {recent} times in the last {window} seconds. Please wait a "
+            "minute and send again; your text is still in the box below.",
+            429,
+        )
+
+
+def report_post(user, post: Post, reason: str) -> bool:
+    """File a report; returns True if this report hid the post (the third open one)."""
+    reason = " ".join(clean_text(reason).split())
+    if not reason:
+        raise UserError("Say briefly what is wrong with this post.")
+    if post.author_id == user.id:
+        raise UserError("You cannot report your own post.")
+    existing = db.session.scalar(
+        select(Report.id).where(Report.post_id == post.id, Report.reporter_id == user.id)
+    )
+    if existing is not None:
+        raise UserError("You have already reported this post; a moderator will look at it.", 409)
+    db.session.add(Report(post_id=post.id, reporter_id=user.id, reason=reason[:500]))
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(open_report_count=Post.open_report_count + 1)
+    )
+    db.session.flush()
+    db.session.refresh(post, ["open_report_count", "is_hidden"])
+    if post.open_report_count >= AUTO_HIDE_REPORTS and not post.is_hidden:
+        post.is_hidden = True
+        db.session.flush()
+        return True
+    return False
+
+
+def resolve_reports(user, post: Post, action: str) -> None:
+    """Close a post's open reports: 'restore' shows it again, 'hide' keeps it hidden."""
+    if not user.is_staff:
+        raise UserError("Only instructors review reports.", 403)
+    if action not in ("restore", "hide"):
+        raise UserError("Choose restore or hide.")
+    db.session.execute(
+        update(Report)
+        .where(Report.post_id == post.id, Report.resolved_at.is_(None))
+        .values(resolved_at=utcnow(), resolved_by_id=user.id, resolution=action)
+    )
+    post.open_report_count = 0
+    post.is_hidden = action == "hide"
+    db.session.flush()
+
+
+def set_post_hidden(user, post: Post, hidden: bool) -> None:
+    if not user.is_staff:
+        raise UserError("Only instructors hide posts.", 403)
+    post.is_hidden = hidden
+    db.session.flush()
+
+
+def moderation_queue(course_id: int) -> list[tuple[Post, Thread, User, list[Report]]]:
+    """Posts with open reports in a course, most reported first (two queries)."""
+    rows = (
+        db.session.execute(
+            select(Post, Thread, User)
+            .join(Thread, Thread.id == Post.thread_id)
+            .join(User, User.id == Post.author_id)
+            .where(Thread.course_id == course_id, Post.open_report_count > 0)
+            .order_by(Post.open_report_count.desc(), Post.id)
+            .limit(100)
+        )
+        .tuples()
+        .all()
+    )
+    post_ids = [post.id for post, _, _ in rows]
+    reports: dict[int, list[Report]] = {pid: [] for pid in post_ids}
+    if post_ids:
+        for report in db.session.scalars(
+            select(Report)
+            .where(Report.post_id.in_(post_ids), Report.resolved_at.is_(None))
+            .order_by(Report.created_at)
+        ):
+            reports[report.post_id].append(report)
+    return [(post, thread, author, reports[post.id]) for post, thread, author in rows]
+
+
+def set_thread_flag(user, thread: Thread, action: str) -> None:
+    """Pin, unpin, lock, unlock, hide or unhide a thread (instructors and admins)."""
+    if not user.is_staff:
+        raise UserError("Only instructors moderate threads.", 403)
+    if action not in THREAD_FLAGS:
+        raise UserError("Unknown moderation action.")
+    attribute, value = THREAD_FLAGS[action]
+    setattr(thread, attribute, value)
+    db.session.flush()
+
+
+def set_suspension(user, target: User, suspended: bool, reason: str = "") -> None:
+    if not user.is_staff:
+        raise UserError("Only instructors suspend members.", 403)
+    if target.is_staff:
+        raise UserError("Staff accounts cannot be suspended from the forum.")
+    member = get_or_create_member(target.id)
+    member.is_suspended = suspended
+    reason = " ".join(clean_text(reason).split())[:500]
+    member.suspension_reason = reason if suspended else ""
+    member.suspended_at = utcnow() if suspended else None
+    db.session.flush()

@@ -1,0 +1,332 @@
+"""In-app notifications (replies in followed threads, mentions, accepted answers,
+announcements) and their emails: one per event or a daily digest, each with a one-click
+unsubscribe link (RFC 8058)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from flask import current_app, has_request_context, render_template, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, func, literal, or_, select, update
+
+from campus.accounts.models import Role, User
+from campus.enrollment import Enrollment, EnrollmentStatus
+from campus.extensions import db
+from campus.mail import send_email
+from campus.models import utcnow
+from community.models import (
+    Category,
+    EmailMode,
+    Follow,
+    Member,
+    Notification,
+    NotificationKind,
+    Post,
+    Thread,
+)
+from course.models import Course
+
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.'-]{0,60})")
+MAX_MENTIONS = 10
+UNSUBSCRIBE_SALT = "forum-unsubscribe"
+
+
+STAFF_ROLES = (Role.INSTRUCTOR.value, Role.ADMIN.value)
+
+
+def mention_handle(full_name: str) -> str:
+    """How members mention each other: the full name with spaces as hyphens (@dana-learner)."""
+    return "-".join(full_name.split()).lower()
+
+
+def mentioned_users(text: str, course_id: int) -> list[int]:
+    """Members of this course's forum named in the text, in one query."""
+    handles = {h.rstrip(".'-").lower() for h in MENTION.findall(text)}
+    handles = sorted(h for h in handles if h)[:MAX_MENTIONS]
+    if not handles:
+        return []
+    handle_expr = func.lower(func.replace(func.trim(User.full_name), " ", "-"))
+    enrolled = (
+        select(Enrollment.id)
+        .where(
+            Enrollment.user_id == User.id,
+            Enrollment.course_id == course_id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(User.id).where(handle_expr.in_(handles), or_(User.role != "learner", enrolled))
+        )
+    )
+
+
+def _add(user_ids, kind: str, thread: Thread, post: Post | None, actor_id: int) -> None:
+    for user_id in user_ids:
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                thread_id=thread.id,
+                post_id=post.id if post else None,
+                actor_id=actor_id,
+            )
+        )
+
+
+def on_new_thread(author, course: Course, category: Category, thread: Thread, post: Post) -> None:
+    mentioned = set(mentioned_users(post.body_source, course.id)) - {author.id}
+    _add(sorted(mentioned), NotificationKind.MENTION, thread, post, author.id)
+    if category.is_announcements and author.is_staff:
+        _announce(author, course, thread, post, exclude=mentioned | {author.id})
+    db.session.flush()
+
+
+def _announce(author, course: Course, thread: Thread, post: Post, exclude: set[int]) -> None:
+    """Everyone enrolled hears about an instructor's announcement: one INSERT ... SELECT."""
+    learners = select(
+        Enrollment.user_id,
+        literal(NotificationKind.ANNOUNCEMENT.value),
+        literal(thread.id),
+        literal(post.id),
+        literal(author.id),
+        literal(utcnow(), type_=Notification.created_at.type),
+    ).where(
+        Enrollment.course_id == course.id,
+        Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        Enrollment.user_id.not_in(exclude or {0}),
+    )
+    db.session.execute(
+        Notification.__table__.insert().from_select(
+            ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at"], learners
+        )
+    )
+
+
+def on_reply(author, thread: Thread, post: Post) -> None:
+    mentioned = set(mentioned_users(post.body_source, thread.course_id)) - {author.id}
+    followers = set(db.session.scalars(select(Follow.user_id).where(Follow.thread_id == thread.id)))
+    _add(sorted(mentioned), NotificationKind.MENTION, thread, post, author.id)
+    _add(
+        sorted(followers - mentioned - {author.id}), NotificationKind.REPLY, thread, post, author.id
+    )
+    db.session.flush()
+
+
+def on_accepted(actor, thread: Thread, post: Post) -> None:
+    if post.author_id != actor.id:
+        _add([post.author_id], NotificationKind.ACCEPTED, thread, post, actor.id)
+        db.session.flush()
+
+
+def _not_hidden():
+    """Neither the notification's thread nor its post has been hidden by a moderator."""
+    hidden_thread = (
+        select(Thread.id)
+        .where(Thread.id == Notification.thread_id, Thread.is_hidden.is_(True))
+        .correlate(Notification)
+    )
+    hidden_post = (
+        select(Post.id)
+        .where(Post.id == Notification.post_id, Post.is_hidden.is_(True))
+        .correlate(Notification)
+    )
+    return and_(~hidden_thread.exists(), ~hidden_post.exists())
+
+
+def _visible(is_staff) -> object:
+    """Members are not told about hidden threads or posts (not even their titles); staff are.
+
+    `is_staff` is a bool for one viewer, or a SQL expression for many (digests).
+    """
+    if isinstance(is_staff, bool):
+        return literal(True) if is_staff else _not_hidden()
+    return or_(is_staff, _not_hidden())
+
+
+def unread_count(user_id: int, is_staff: bool = False) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == user_id,
+                Notification.read_at.is_(None),
+                _visible(is_staff),
+            )
+        )
+        or 0
+    )
+
+
+def recent(user_id: int, is_staff: bool = False, limit: int = 50):
+    """A member's latest notifications with thread, course and actor names (one query)."""
+    actor = User.__table__.alias("actor")
+    return (
+        db.session.execute(
+            select(Notification, Thread.title, Course.slug, actor.c.full_name)
+            .join(Thread, Thread.id == Notification.thread_id)
+            .join(Course, Course.id == Thread.course_id)
+            .outerjoin(actor, actor.c.id == Notification.actor_id)
+            .where(Notification.user_id == user_id, _visible(is_staff))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+        .tuples()
+        .all()
+    )
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def set_email_mode(user_id: int, mode: str) -> None:
+    from community.moderation import get_or_create_member
+
+    get_or_create_member(user_id).email_mode = EmailMode(mode).value
+    db.session.flush()
+
+
+def email_mode(user_id: int) -> str:
+    member = db.session.get(Member, user_id)
+    return member.email_mode if member else EmailMode.DIGEST.value
+
+
+# --- email -------------------------------------------------------------------------
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(user_id)
+
+
+def user_from_token(token: str) -> int | None:
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(
+            token
+        )
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _external(endpoint: str, **values) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _pending(mode: str, thread_id: int | None = None):
+    query = (
+        select(Notification, User, Thread, Course)
+        .join(Member, and_(Member.user_id == Notification.user_id, Member.email_mode == mode))
+        .join(User, User.id == Notification.user_id)
+        .join(Thread, Thread.id == Notification.thread_id)
+        .join(Course, Course.id == Thread.course_id)
+        .where(
+            Notification.emailed_at.is_(None),
+            Notification.read_at.is_(None),
+            User.is_disabled.is_(False),
+            _visible(User.role.in_(STAFF_ROLES)),
+        )
+        .order_by(Notification.user_id, Course.id, Thread.id, Notification.id)
+    )
+    if thread_id is not None:
+        query = query.where(Notification.thread_id == thread_id)
+    return db.session.execute(query).tuples().all()
+
+
+def _claim(ids: list[int]) -> bool:
+    """Mark notifications emailed; False if another process got there first."""
+    done = db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+        .values(emailed_at=utcnow())
+    ).rowcount
+    return done == len(ids)
+
+
+def _send(user: User, subject: str, template: str, **context) -> None:
+    token = unsubscribe_token(user.id)
+    unsubscribe = _external("community.unsubscribe", token=token)
+    text = render_template(template, user=user, unsubscribe=unsubscribe, link=_external, **context)
+    send_email(
+        user.email,
+        subject,
+        text,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def send_event_emails(thread_id: int | None = None) -> int:
+    """Email members who chose one email per event; call after the commit."""
+    sent = 0
+    for notification, user, thread, course in _pending(EmailMode.EVENT.value, thread_id):
+        if not _claim([notification.id]):
+            continue
+        db.session.commit()
+        subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+        _send(
+            user,
+            subject,
+            "community/email/event.txt",
+            notification=notification,
+            thread=thread,
+            course=course,
+        )
+        sent += 1
+    return sent
+
+
+def send_digests() -> int:
+    """One email per digest member, grouping their unseen events by course and thread."""
+    by_user: dict[int, list] = defaultdict(list)
+    users: dict[int, User] = {}
+    for notification, user, thread, course in _pending(EmailMode.DIGEST.value):
+        by_user[user.id].append((notification, thread, course))
+        users[user.id] = user
+    for user_id, items in by_user.items():
+        if not _claim([n.id for n, _, _ in items]):
+            db.session.rollback()
+            continue
+        db.session.execute(
+            update(Member).where(Member.user_id == user_id).values(last_digest_at=utcnow())
+        )
+        db.session.commit()
+        groups: dict[tuple, list] = defaultdict(list)
+        for notification, thread, course in items:
+            groups[(course.title, course.slug, thread.id, thread.title)].append(notification)
+        _send(
+            users[user_id],
+            f"Your forum digest: {len(items)} update(s)",
+            "community/email/digest.txt",
+            groups=groups,
+        )
+    return len(by_user)
+
+
+SUBJECTS = {
+    NotificationKind.REPLY: "New reply",
+    NotificationKind.MENTION: "You were mentioned",
+    NotificationKind.ACCEPTED: "Your answer was accepted",
+    NotificationKind.ANNOUNCEMENT: "Announcement",
+}
+
+
+def in_request_or_app_context(function, *args, **kwargs):
+    """Run outside a request (the CLI) with a request context built on PUBLIC_BASE_URL."""
+    if has_request_context():
+        return function(*args, **kwargs)
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"
+    with current_app.test_request_context("/", base_url=base):
+        return function(*args, **kwargs)

@@ -1,0 +1,1 @@
+"""course: catalog, modules, lessons, video delivery, progress, the content importer."""

@@ -1,0 +1,43 @@
+"""Who may see a course's lessons and media: enrolled learners, instructors and admins."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from campus.enrollment import is_enrolled
+from campus.extensions import db, login_manager
+from course.models import Course, Lesson
+
+
+def can_view_lessons(user, course: Course) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or is_enrolled(user.id, course.id)
+
+
+def get_published_course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not (course.is_published or _is_staff()):
+        abort(404)
+    return course
+
+
+def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Lesson]:
+    """Load a lesson the current user may open; anonymous users are asked to log in."""
+    course = get_published_course(course_slug)
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    lesson = db.session.scalar(
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
+    )
+    if lesson is None or not (lesson.is_published or current_user.is_staff):
+        abort(404)
+    if not can_view_lessons(current_user, course):
+        abort(403)
+    return course, lesson
+
+
+def _is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_staff

@@ -1,0 +1,239 @@
+"""Post-test attempts (drawn, graded and kept on the server) and evaluation submissions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from campus.errors import UserError
+from campus.extensions import db
+from campus.models import utcnow
+from course.assessment.models import (
+    CourseAssessment,
+    EvaluationResponse,
+    PostTestAttempt,
+    PostTestQuestion,
+)
+from course.models import Course, Lesson
+from course.progress.models import LessonProgress, required_lessons_complete
+
+MAX_TEXT_ANSWER = 4000
+
+
+@dataclass
+class PostTestStatus:
+    attempts: list[PostTestAttempt]
+    limit: int
+    is_passed: bool
+    can_start: bool
+    reason: str  # why a new attempt cannot start, for the learner
+
+
+def get_assessment(course_id: int) -> CourseAssessment | None:
+    return db.session.scalar(
+        select(CourseAssessment).where(CourseAssessment.course_id == course_id)
+    )
+
+
+def attempts_of(user_id: int, course_id: int) -> list[PostTestAttempt]:
+    return list(
+        db.session.scalars(
+            select(PostTestAttempt)
+            .where(PostTestAttempt.user_id == user_id, PostTestAttempt.course_id == course_id)
+            .order_by(PostTestAttempt.number)
+        )
+    )
+
+
+def posttest_status(user, course: Course, assessment: CourseAssessment) -> PostTestStatus:
+    """Whether a new attempt may start: lessons complete, not passed, attempts left."""
+    attempts = attempts_of(user.id, course.id)
+    limit = int(assessment.setting("attempts"))
+    passed = any(a.is_passed for a in attempts)
+    submitted = [a for a in attempts if a.is_submitted]
+    reason = ""
+    if passed:
+        reason = "You passed the post-test."
+    elif not required_lessons_complete(user.id, course.id):
+        reason = "The post-test opens when you have watched every lesson."
+    elif submitted and len(submitted) % limit == 0 and len(submitted) == len(attempts):
+        reason = _after_last_failure(user, course, assessment, submitted[-1])
+    return PostTestStatus(attempts, limit, passed, can_start=not reason, reason=reason)
+
+
+def _after_last_failure(user, course, assessment, last: PostTestAttempt) -> str:
+    """Every attempt of the round failed: locked, or open again once the lessons are rewatched."""
+    if assessment.setting("after_last_failure") == "rewatch" and _rewatched_since(
+        user.id, course.id, last
+    ):
+        return ""
+    if assessment.setting("after_last_failure") == "rewatch":
+        return (
+            "You have used every attempt. Watch every lesson again to unlock "
+            f"{int(assessment.setting('attempts'))} more attempt(s)."
+        )
+    return "You have used every attempt. Please contact the course provider."
+
+
+def _rewatched_since(user_id: int, course_id: int, last: PostTestAttempt) -> bool:
+    """True when every published lesson has watch progress recorded after the last failure."""
+    lesson_count, fresh = db.session.execute(
+        select(func.count(Lesson.id), func.count(LessonProgress.id))
+        .outerjoin(
+            LessonProgress,
+            (LessonProgress.lesson_id == Lesson.id)
+            & (LessonProgress.user_id == user_id)
+            & (LessonProgress.updated_at > last.submitted_at)
+            & LessonProgress.completed_at.is_not(None),
+        )
+        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
+    ).one()
+    return lesson_count > 0 and fresh == lesson_count
+
+
+def start_attempt(user, course: Course) -> PostTestAttempt:
+    """Open an attempt (or return the unfinished one) with its questions drawn and ordered."""
+    assessment = get_assessment(course.id)
+    if assessment is None:
+        raise UserError("This course has no post-test.", 404)
+    status = posttest_status(user, course, assessment)
+    unfinished = next((a for a in status.attempts if not a.is_submitted), None)
+    if unfinished is not None:
+        return unfinished
+    if not status.can_start:
+        raise UserError(status.reason, 403)
+    questions = list(
+        db.session.scalars(
+            select(PostTestQuestion)
+            .where(PostTestQuestion.course_id == course.id, PostTestQuestion.is_retired.is_(False))
+            .order_by(PostTestQuestion.position)
+        )
+    )
+    attempt = PostTestAttempt(
+        user_id=user.id,
+        course_id=course.id,
+        number=len(status.attempts) + 1,
+        layout=_layout(questions, assessment),
+        pass_mark=float(assessment.setting("pass_mark")),
+    )
+    db.session.add(attempt)
+    db.session.flush()  # the unique (user, course, number) stops a concurrent second start
+    return attempt
+
+
+def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> list[dict]:
+    rng = secrets.SystemRandom()
+    draw = assessment.setting("draw")
+    if draw and draw < len(questions):
+        questions = sorted(rng.sample(questions, draw), key=lambda q: q.position)
+    if assessment.setting("shuffle"):
+        questions = rng.sample(questions, len(questions))
+    layout = []
+    for question in questions:
+        choice_ids = [c["id"] for c in question.choices]
+        if assessment.setting("shuffle"):
+            rng.shuffle(choice_ids)
+        layout.append({"question": question.id, "choices": choice_ids})
+    return layout
+
+
+def attempt_questions(attempt: PostTestAttempt) -> list[tuple[PostTestQuestion, list[dict]]]:
+    """The attempt's questions in its order, each with its choices in display order."""
+    ids = [item["question"] for item in attempt.layout]
+    by_id = {
+        q.id: q
+        for q in db.session.scalars(select(PostTestQuestion).where(PostTestQuestion.id.in_(ids)))
+    }
+    result = []
+    for item in attempt.layout:
+        question = by_id[item["question"]]
+        texts = {c["id"]: c for c in question.choices}
+        result.append((question, [texts[c] for c in item["choices"] if c in texts]))
+    return result
+
+
+def submit_attempt(
+    user, attempt: PostTestAttempt, answers: dict[str, list[str]]
+) -> PostTestAttempt:
+    """Grade on the server. Answers name question ids of this attempt and their choice ids.
+
+    Refuses replays (already submitted), unknown questions and unknown choices: nothing is saved.
+    """
+    if attempt.user_id != user.id:
+        raise UserError("This is not your attempt.", 403)
+    if attempt.is_submitted:
+        raise UserError("This attempt was already submitted.", 409)
+    questions = attempt_questions(attempt)
+    allowed = {str(q.id): {c["id"] for c in q.choices} for q, _ in questions}
+    for key, chosen in answers.items():
+        if key not in allowed:
+            raise UserError("The answers name a question that is not part of this attempt.", 400)
+        if not set(chosen) <= allowed[key]:
+            raise UserError("The answers name a choice that does not exist.", 400)
+    missed = [
+        q.id for q, _ in questions if sorted(set(answers.get(str(q.id), []))) != sorted(q.correct)
+    ]
+    total = len(questions)
+    score = round((total - len(missed)) / total, 4) if total else 0.0
+    values = {
+        "answers": {key: sorted(set(value)) for key, value in answers.items()},
+        "missed": missed,
+        "score": score,
+        "is_passed": score + 1e-9 >= attempt.pass_mark,
+        "submitted_at": utcnow(),
+    }
+    # Conditional on "not yet submitted": of two concurrent submissions only one is graded.
+    result = db.session.execute(
+        update(PostTestAttempt)
+        .where(PostTestAttempt.id == attempt.id, PostTestAttempt.submitted_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise UserError("This attempt was already submitted.", 409)
+    db.session.refresh(attempt)
+    return attempt
+
+
+def find_evaluation(user_id: int, course_id: int) -> EvaluationResponse | None:
+    return db.session.scalar(
+        select(EvaluationResponse).where(
+            EvaluationResponse.user_id == user_id, EvaluationResponse.course_id == course_id
+        )
+    )
+
+
+def submit_evaluation(user, course: Course, raw: dict[str, str]) -> EvaluationResponse:
+    """Keep the learner's evaluation; required after passing the post-test, once per course."""
+    assessment = get_assessment(course.id)
+    if assessment is None:
+        raise UserError("This course has no evaluation.", 404)
+    if not any(a.is_passed for a in attempts_of(user.id, course.id)):
+        raise UserError("The evaluation opens after you pass the post-test.", 403)
+    if find_evaluation(user.id, course.id) is not None:
+        raise UserError("You already submitted the evaluation for this course.", 409)
+    answers = clean_evaluation(assessment.evaluation_items, raw)
+    response = EvaluationResponse(user_id=user.id, course_id=course.id, answers=answers)
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def clean_evaluation(items: list[dict], raw: dict[str, str]) -> dict:
+    """Validate every item; a missing required answer names the item."""
+    answers: dict = {}
+    for item in items:
+        value = (raw.get(item["id"]) or "").strip()
+        if not value:
+            if item.get("required"):
+                raise UserError(f"Please answer: {item['prompt']}", 400)
+            continue
+        if item["type"] == "rating":
+            if not value.isdigit() or not 1 <= int(value) <= len(item["scale"]):
+                raise UserError(f"Choose a rating for: {item['prompt']}", 400)
+            answers[item["id"]] = int(value)
+        else:
+            answers[item["id"]] = value[:MAX_TEXT_ANSWER]
+    return answers

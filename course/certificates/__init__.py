@@ -1,0 +1,1 @@
+"""CE certificates: the checklist gate, frozen snapshots, PDF, verification, revocation."""

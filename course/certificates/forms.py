@@ -1,0 +1,27 @@
+"""Forms for verification lookups and the admin's revoke and reissue actions."""
+
+from __future__ import annotations
+
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from campus.forms import BaseForm
+
+
+class VerifyForm(BaseForm):
+    """A GET form: looking a code up changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField("Certificate code", validators=[DataRequired(), Length(max=40)])
+
+
+class RevokeForm(BaseForm):
+    reason = TextAreaField(
+        "Reason (shown on the verification page)", validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class ReissueForm(BaseForm):
+    reason = StringField("Why reissue (e.g. legal name change)", validators=[Length(max=400)])

@@ -1,0 +1,68 @@
+"""Certificates (frozen snapshots, never deleted) and their history of events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campus.extensions import db
+from campus.models import utcnow
+
+
+class CertificateState(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+class Certificate(db.Model):
+    """What a certificate shows lives in snapshot, copied at issue; the PDF is drawn from it.
+
+    (user_id, course_id, sequence) is unique: the first issue is sequence 1, so two
+    concurrent issue requests cannot both insert; a reissue takes the next number.
+    """
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    sequence: Mapped[int] = mapped_column(default=1)
+    snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact_hours: Mapped[float] = mapped_column(default=0.0)
+    completed_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+    @property
+    def state(self) -> CertificateState:
+        if self.superseded_by_id is not None:
+            return CertificateState.SUPERSEDED
+        if self.revoked_at is not None:
+            return CertificateState.REVOKED
+        return CertificateState.VALID
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state == CertificateState.VALID
+
+
+class CertificateEvent(db.Model):
+    """Issued, emailed, revoked, reissued: who did what, when and why."""
+
+    __tablename__ = "certificate_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

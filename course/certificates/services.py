@@ -1,0 +1,259 @@
+"""The CE checklist, issuing (exactly once), revoking and reissuing certificates."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from campus.errors import UserError
+from campus.extensions import db
+from campus.models import utcnow
+from course import ce_rules
+from course.assessment.models import EvaluationResponse, PostTestAttempt
+from course.certificates.models import Certificate, CertificateEvent
+from course.models import Course, contact_minutes, course_outline
+from course.progress.models import required_lessons_complete
+
+# No 0/O, 1/I/L, U: a code read aloud or typed from paper cannot be mistaken.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS, CODE_GROUP_LENGTH = 4, 4  # 30**16 ~ 2**78 codes
+
+
+def new_code() -> str:
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LENGTH))
+    return "-".join(
+        chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
+    )
+
+
+def normalize_code(text: str) -> str | None:
+    """A typed code in canonical form (case, spaces and dashes forgiven), or None if malformed."""
+    chars = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if len(chars) != CODE_GROUPS * CODE_GROUP_LENGTH or any(
+        ch not in CODE_ALPHABET for ch in chars
+    ):
+        return None
+    return "-".join(
+        chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
+    )
+
+
+def find_certificate(code: str) -> Certificate | None:
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == normalized))
+
+
+def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
+    """Issue the learner's certificate once every step is done: (certificate, newly issued).
+
+    Runs in a SAVEPOINT so a concurrent request that inserted first (unique user, course,
+    sequence) makes this one return that certificate instead of failing.
+    """
+    existing = _latest(user.id, course.id)
+    if existing is not None:
+        return existing, False
+    missing = ce_rules.missing_ce_fields(course.ce)
+    if not course.ce or missing:
+        raise UserError(
+            "This course cannot issue certificates yet: its CE settings are incomplete "
+            f"({', '.join(missing) or 'ce'}). The provider has been asked to fix them.",
+            409,
+        )
+    snapshot, completed_at = _gate_and_snapshot(user, course)
+    try:
+        with db.session.begin_nested():
+            certificate = _insert(user, course, snapshot, completed_at, sequence=1)
+    except IntegrityError:
+        certificate = _latest(user.id, course.id)
+        if certificate is None:
+            raise
+        return certificate, False
+    return certificate, True
+
+
+def _latest(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.sequence.desc())
+        .limit(1)
+    )
+
+
+def _gate_and_snapshot(user, course: Course) -> tuple[dict, datetime]:
+    if not required_lessons_complete(user.id, course.id):
+        raise UserError("Watch every lesson before the certificate.", 403)
+    passed = db.session.scalars(
+        select(PostTestAttempt)
+        .where(
+            PostTestAttempt.user_id == user.id,
+            PostTestAttempt.course_id == course.id,
+            PostTestAttempt.is_passed.is_(True),
+        )
+        .order_by(PostTestAttempt.submitted_at)
+    ).first()
+    if passed is None:
+        raise UserError("Pass the post-test before the certificate.", 403)
+    evaluation = db.session.scalar(
+        select(EvaluationResponse).where(
+            EvaluationResponse.user_id == user.id, EvaluationResponse.course_id == course.id
+        )
+    )
+    if evaluation is None:
+        raise UserError("Submit the course evaluation before the certificate.", 403)
+    completed_at = max(passed.submitted_at, evaluation.submitted_at)
+    return build_snapshot(user, course, passed, evaluation, completed_at), completed_at
+
+
+def build_snapshot(user, course: Course, passed, evaluation, completed_at: datetime) -> dict:
+    """Every field the certificate shows, frozen: later edits to course or user change nothing."""
+    ce = dict(course.ce or {})
+    lessons = [lesson for _, items in course_outline(course.id) for lesson in items]
+    hours = ce_rules.contact_hours(ce, contact_minutes(course, lessons))
+    return {
+        "learner_name": user.full_name,
+        "license_state": user.license_state or "",
+        "license_number": user.license_number or "",
+        "course_title": course.title,
+        "course_id": course.slug,
+        "completed_on": completed_at.date().isoformat(),
+        "contact_hours": hours,
+        "ceus": ce_rules.ceus(hours),
+        "ceu_label": str(ce.get("ceu_label") or "AOTA CEUs"),
+        "provider_name": str(ce["provider_name"]),
+        "provider_number": str(ce["provider_number"]),
+        "approval_id": str(ce.get("approval_id") or "") if ce.get("print_approval_id") else "",
+        "instructional_level": str(ce["instructional_level"]),
+        "content_focus": str(ce["content_focus"]),
+        "delivery_format": str(ce["delivery_format"]),
+        "instructors": ce_rules.ce_instructors(ce),
+        "disclaimer": " ".join(str(ce["disclaimer"]).split()),
+        "print_nbcot_note": bool(ce.get("print_nbcot_note")),
+        "posttest_score": passed.score,
+        "evaluation_submitted_on": evaluation.submitted_at.date().isoformat(),
+    }
+
+
+def _insert(
+    user,
+    course,
+    snapshot: dict,
+    completed_at: datetime,
+    *,
+    sequence: int,
+    actor=None,
+    replaces: Certificate | None = None,
+) -> Certificate:
+    certificate = Certificate(
+        code=new_code(),
+        user_id=user.id,
+        course_id=course.id,
+        sequence=sequence,
+        snapshot=snapshot,
+        contact_hours=snapshot["contact_hours"],
+        completed_at=completed_at,
+        issued_at=utcnow(),
+        replaces_id=replaces.id if replaces else None,
+    )
+    snapshot["issued_on"] = certificate.issued_at.date().isoformat()
+    db.session.add(certificate)
+    db.session.flush()
+    record(
+        certificate,
+        "reissued" if replaces else "issued",
+        actor,
+        f"replaces {replaces.code}" if replaces else "",
+    )
+    return certificate
+
+
+def record(certificate: Certificate, action: str, actor=None, note: str = "") -> None:
+    db.session.add(
+        CertificateEvent(
+            certificate_id=certificate.id,
+            action=action,
+            actor_id=actor.id if actor else None,
+            note=note,
+        )
+    )
+
+
+def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
+    """Mark revoked with a reason; the row and its PDF stay, and /verify says revoked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise UserError("Give a reason for the revocation: it is shown on the verification page.")
+    if certificate.revoked_at is not None:
+        raise UserError("This certificate is already revoked.", 409)
+    certificate.revoked_at = utcnow()
+    certificate.revoked_reason = reason[:500]
+    record(certificate, "revoked", actor, certificate.revoked_reason)
+    db.session.flush()
+    return certificate
+
+
+def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
+    """A new certificate (new code) with the learner's current name, linked to the old one."""
+    from campus.accounts.models import User
+
+    if certificate.superseded_by_id is not None:
+        raise UserError("This certificate was already reissued; reissue the newest one.", 409)
+    reason = (reason or "").strip() or "reissued"
+    user = db.session.get(User, certificate.user_id)
+    snapshot = {
+        **certificate.snapshot,
+        "learner_name": user.full_name,
+        "license_state": user.license_state or "",
+        "license_number": user.license_number or "",
+    }
+    new = _insert(
+        user,
+        db.session.get(Course, certificate.course_id),
+        snapshot,
+        certificate.completed_at,
+        sequence=certificate.sequence + 1,
+        actor=actor,
+        replaces=certificate,
+    )
+    certificate.superseded_by_id = new.id
+    record(certificate, "superseded", actor, f"{reason[:400]} (new code {new.code})")
+    db.session.flush()
+    return new
+
+
+def history(certificate: Certificate) -> list[tuple[Certificate, list[CertificateEvent]]]:
+    """The whole chain this certificate belongs to, oldest first, with each one's events."""
+    chain = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.user_id == certificate.user_id,
+                Certificate.course_id == certificate.course_id,
+            )
+            .order_by(Certificate.sequence)
+        )
+    )
+    events: dict[int, list[CertificateEvent]] = {}
+    for event in db.session.scalars(
+        select(CertificateEvent)
+        .where(CertificateEvent.certificate_id.in_([c.id for c in chain]))
+        .order_by(CertificateEvent.id)
+    ):
+        events.setdefault(event.certificate_id, []).append(event)
+    return [(c, events.get(c.id, [])) for c in chain]
+
+
+def transcript(user) -> list[Certificate]:
+    """The learner's current certificates (not superseded), newest first."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id, Certificate.superseded_by_id.is_(None))
+            .order_by(Certificate.completed_at.desc())
+        )
+    )

@@ -1,0 +1,127 @@
+"""Courses, modules and lessons: imported from content/ files, never deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campus.extensions import db
+from campus.models import utcnow
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "completion_threshold": 0.9,
+    "max_playback_rate": 2.0,
+    "daily_cap_hours": None,
+}
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    instructor_name: Mapped[str] = mapped_column(String(200), default="")
+    instructor_credentials: Mapped[str] = mapped_column(String(200), default="")
+    instructor_bio_html: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    ce: Mapped[dict] = mapped_column(JSON, default=dict)
+    activity_minutes: Mapped[int] = mapped_column(default=0)
+    is_published: Mapped[bool] = mapped_column(default=True)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position"
+    )
+
+    def setting(self, name: str) -> Any:
+        return (self.settings or {}).get(name, DEFAULT_SETTINGS.get(name))
+
+    @property
+    def instructor_display(self) -> str:
+        if self.instructor_credentials:
+            return f"{self.instructor_name}, {self.instructor_credentials}"
+        return self.instructor_name
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    is_published: Mapped[bool] = mapped_column(default=True)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module", order_by="Lesson.position"
+    )
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    objectives: Mapped[list] = mapped_column(JSON, default=list)
+    discussion_prompt: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    duration_seconds: Mapped[float] = mapped_column(default=0.0)
+    video_file: Mapped[str] = mapped_column(String(300), default="")
+    video_type: Mapped[str] = mapped_column(String(50), default="video/mp4")
+    captions_file: Mapped[str] = mapped_column(String(300), default="")
+    captions_lang: Mapped[str] = mapped_column(String(20), default="en")
+    resources: Mapped[list] = mapped_column(JSON, default=list)
+    is_published: Mapped[bool] = mapped_column(default=True)
+
+    module: Mapped[Module] = relationship(back_populates="lessons")
+    course: Mapped[Course] = relationship()
+
+    def resource_named(self, name: str) -> dict | None:
+        return next((r for r in self.resources or [] if r.get("name") == name), None)
+
+
+def published_courses_query():
+    return select(Course).where(Course.is_published.is_(True)).order_by(Course.title)
+
+
+def course_outline(course_id: int) -> list[tuple[Module, list[Lesson]]]:
+    """A course's published modules with their published lessons, in two queries."""
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id == course_id, Module.is_published.is_(True))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
+        .order_by(Lesson.position)
+    ).all()
+    by_module: dict[int, list[Lesson]] = {m.id: [] for m in modules}
+    for lesson in lessons:
+        if lesson.module_id in by_module:
+            by_module[lesson.module_id].append(lesson)
+    return [(module, by_module[module.id]) for module in modules]
+
+
+def contact_minutes(course: Course, lessons: list[Lesson]) -> float:
+    """Contact time: the published lessons' media plus declared activity time."""
+    return sum(lesson.duration_seconds for lesson in lessons) / 60 + (course.activity_minutes or 0)

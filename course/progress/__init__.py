@@ -1,0 +1,1 @@
+"""Watch progress: the set of seconds actually watched per learner and lesson."""

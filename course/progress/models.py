@@ -1,0 +1,102 @@
+"""Progress rows: watched intervals and resume position, viewing sessions, the per-day
+time-on-task ledger and the log of refused credit (the CE audit trail)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campus.extensions import db
+from campus.models import utcnow
+from course.models import Lesson
+
+
+class LessonProgress(db.Model):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    # Sorted, disjoint [start, end] pairs in media seconds: the union of what was watched.
+    watched_intervals: Mapped[list] = mapped_column(JSON, default=list)
+    watched_seconds: Mapped[float] = mapped_column(default=0.0)
+    position_seconds: Mapped[float] = mapped_column(default=0.0)
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ViewingSession(db.Model):
+    """One opening of a lesson's player; its start time bounds what it can credit.
+
+    Credited new media seconds for a session never exceed
+    (wall-clock seconds since started_at + grace) x the course's max playback rate.
+    """
+
+    __tablename__ = "viewing_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_beat_at: Mapped[datetime | None]
+    last_sequence: Mapped[int] = mapped_column(default=0)
+    credited_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class TimeOnTask(db.Model):
+    """The ledger: media seconds credited to a learner for a lesson on a UTC calendar day."""
+
+    __tablename__ = "time_on_task"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    credited_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class ProgressRefusal(db.Model):
+    """Watch time a heartbeat claimed but the server did not credit, and why (for the auditor)."""
+
+    __tablename__ = "progress_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("viewing_sessions.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    refused_seconds: Mapped[float] = mapped_column(default=0.0)
+    refused_intervals: Mapped[list] = mapped_column(JSON, default=list)
+    reported_rate: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def completed_lesson_ids(user_id: int, course_id: int) -> set[int]:
+    """Ids of the course's lessons this learner has completed (enough actually watched)."""
+    return set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user_id,
+                LessonProgress.course_id == course_id,
+                LessonProgress.completed_at.is_not(None),
+            )
+        )
+    )
+
+
+def required_lessons_complete(user_id: int, course_id: int) -> bool:
+    """True when every published lesson of the course is complete for this learner."""
+    required = set(
+        db.session.scalars(
+            select(Lesson.id).where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
+        )
+    )
+    return bool(required) and required <= completed_lesson_ids(user_id, course_id)

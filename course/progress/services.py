@@ -1,0 +1,303 @@
+"""Progress verbs: start a viewing session, record a heartbeat (the server is the judge).
+
+A heartbeat's intervals are merged into the lesson's watched set as a union, so retries,
+duplicates, out-of-order delivery and two tabs are harmless. What is credited is clamped to
+the media duration, to what wall-clock time since the viewing session began allows at the
+course's fastest rate, and to the optional daily cap; what is refused goes to the refusal log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from campus.enrollment import Enrollment, EnrollmentStatus
+from campus.errors import UserError
+from campus.extensions import db
+from campus.models import utcnow
+from course.models import Course, Lesson
+from course.progress import intervals as iv
+from course.progress.heartbeat import Heartbeat
+from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask, ViewingSession
+
+# Slack for request latency and clock granularity between opening the player and playing.
+GRACE_SECONDS = 5.0
+RATE_TOLERANCE = 0.01
+# Sessions older than this no longer bound new credit (a day of watching at any rate
+# already exceeds any lesson).
+SESSION_WINDOW = timedelta(days=1)
+
+
+@dataclass
+class HeartbeatResult:
+    progress: LessonProgress
+    credited_seconds: float
+    refused_seconds: float
+    refusals: list[str] = field(default_factory=list)
+
+    def as_json(self, duration: float) -> dict:
+        progress = self.progress
+        return {
+            "watched_seconds": round(progress.watched_seconds, 3),
+            "percent": percent(progress.watched_seconds, duration),
+            "completed": progress.completed_at is not None,
+            "position": progress.position_seconds,
+            "credited_seconds": round(self.credited_seconds, 3),
+        }
+
+
+def percent(watched: float, duration: float) -> int:
+    if duration <= 0:
+        return 0
+    return min(100, int(watched / duration * 100))
+
+
+def _lock_for_write() -> None:
+    """On SQLite, take the write lock before reading so read-modify-write cannot interleave.
+
+    PostgreSQL uses row locks (SELECT ... FOR UPDATE) instead; pysqlite would otherwise
+    only begin a transaction at the first write, after our reads.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _locked_enrollment(user, course: Course) -> Enrollment:
+    enrollment = db.session.scalar(
+        select(Enrollment)
+        .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+        .with_for_update()
+    )
+    if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
+        raise UserError("You are not enrolled in this course.", 403)
+    return enrollment
+
+
+def start_session(user, lesson: Lesson) -> ViewingSession:
+    """Open a viewing session: the server's own record of when watching could begin."""
+    _locked_enrollment(user, lesson.course)
+    session = ViewingSession(user_id=user.id, lesson_id=lesson.id, started_at=utcnow())
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def _locked_sessions(
+    user, lesson: Lesson, session_id: int, now: datetime
+) -> tuple[ViewingSession, list[ViewingSession]]:
+    """The beat's session and the learner's other recent sessions, all locked.
+
+    Locking the learner's recent sessions serializes their concurrent beats, so parallel
+    tabs cannot each spend the same wall-clock budget.
+    """
+    sessions = db.session.scalars(
+        select(ViewingSession)
+        .where(
+            ViewingSession.user_id == user.id,
+            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session_id),
+        )
+        .order_by(ViewingSession.id)
+        .with_for_update()
+    ).all()
+    session = next((item for item in sessions if item.id == session_id), None)
+    if session is None:
+        if db.session.get(ViewingSession, session_id) is None:
+            raise UserError("This viewing session does not exist.", 404)
+        raise UserError("This viewing session belongs to someone else.", 403)
+    if session.lesson_id != lesson.id:
+        raise UserError("This viewing session is for another lesson.", 422)
+    return session, list(sessions)
+
+
+def wall_clock_budget(
+    sessions: list[tuple[datetime, float]],
+    current_start: datetime,
+    now: datetime,
+    max_rate: float,
+    grace: float = GRACE_SECONDS,
+) -> float:
+    """Media seconds the learner may still be credited in the session begun at current_start.
+
+    sessions: (started_at, credited seconds) of the learner's recent sessions. For every
+    session start T no later than the current one, everything credited by sessions begun at
+    or after T must fit in (now - T + grace) x max_rate: opening many sessions at once buys
+    nothing, and each session alone obeys the same rule.
+    """
+    ordered = sorted(sessions, key=lambda item: item[0])
+    budget = float("inf")
+    later = sum(credited for _, credited in ordered)
+    for started, credited in ordered:
+        if started > current_start:
+            break
+        elapsed = max((now - started).total_seconds(), 0.0)
+        budget = min(budget, (elapsed + grace) * max_rate - later)
+        later -= credited
+    return max(budget, 0.0) if budget != float("inf") else 0.0
+
+
+def _insert(model):
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def _locked_progress(user, lesson: Lesson) -> LessonProgress:
+    """The learner's row for the lesson, created if missing, locked until commit."""
+    query = (
+        select(LessonProgress)
+        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    progress = db.session.scalar(query)
+    if progress is None:
+        now = utcnow()
+        db.session.execute(
+            _insert(LessonProgress)
+            .values(
+                user_id=user.id,
+                lesson_id=lesson.id,
+                course_id=lesson.course_id,
+                watched_intervals=[],
+                watched_seconds=0.0,
+                position_seconds=0.0,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+        )
+        progress = db.session.scalar(query)
+    return progress
+
+
+def _credited_today(user, course: Course, day) -> float:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(TimeOnTask.credited_seconds), 0.0)).where(
+            TimeOnTask.user_id == user.id, TimeOnTask.course_id == course.id, TimeOnTask.day == day
+        )
+    )
+
+
+def _add_to_ledger(user, lesson: Lesson, day, seconds: float) -> None:
+    statement = _insert(TimeOnTask).values(
+        user_id=user.id,
+        lesson_id=lesson.id,
+        course_id=lesson.course_id,
+        day=day,
+        credited_seconds=seconds,
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "lesson_id", "day"],
+            set_={
+                "credited_seconds": TimeOnTask.credited_seconds
+                + statement.excluded.credited_seconds
+            },
+        )
+    )
+
+
+def _refuse(refusals: list, reason: str, intervals: iv.IntervalSet) -> None:
+    if iv.measure(intervals) > 0:
+        refusals.append((reason, intervals))
+
+
+def _plausible(
+    user,
+    lesson: Lesson,
+    session: ViewingSession,
+    sessions: list[ViewingSession],
+    beat: Heartbeat,
+    new: iv.IntervalSet,
+    now: datetime,
+    refusals: list,
+) -> iv.IntervalSet:
+    """The part of the new seconds the server believes; the rest goes to `refusals`."""
+    course = lesson.course
+    max_rate = float(course.setting("max_playback_rate") or 1.0)
+    if beat.rate > max_rate + RATE_TOLERANCE:
+        _refuse(refusals, "rate_above_course_maximum", new)
+        return []
+    history = [(item.started_at, item.credited_seconds) for item in sessions]
+    budget = wall_clock_budget(history, session.started_at, now, max_rate)
+    kept, rest = iv.take(new, budget)
+    _refuse(refusals, "faster_than_wall_clock", rest)
+    cap_hours = course.setting("daily_cap_hours")
+    if cap_hours and kept:
+        remaining = float(cap_hours) * 3600 - _credited_today(user, course, now.date())
+        kept, rest = iv.take(kept, remaining)
+        _refuse(refusals, "daily_cap_reached", rest)
+    return kept
+
+
+def record_heartbeat(
+    user, lesson: Lesson, beat: Heartbeat, now: datetime | None = None
+) -> HeartbeatResult:
+    """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency."""
+    now = now or utcnow()
+    _lock_for_write()
+    _locked_enrollment(user, lesson.course)
+    session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
+    progress = _locked_progress(user, lesson)
+    duration = lesson.duration_seconds
+    claimed = iv.clamp(beat.intervals, 0.0, duration)
+    new = iv.subtract(claimed, progress.watched_intervals or [])
+    refusals: list = []
+    credited_parts = _plausible(user, lesson, session, sessions, beat, new, now, refusals)
+    before = progress.watched_seconds
+    merged = iv.as_json(iv.union(progress.watched_intervals or [], credited_parts))
+    progress.watched_intervals = merged
+    progress.watched_seconds = iv.measure(merged)
+    credited = max(progress.watched_seconds - before, 0.0)
+    _update_position(progress, session, beat, now)
+    _maybe_complete(progress, lesson, now)
+    session.credited_seconds += credited
+    if credited > 0:
+        _add_to_ledger(user, lesson, now.date(), credited)
+    for reason, parts in refusals:
+        db.session.add(
+            ProgressRefusal(
+                user_id=user.id,
+                lesson_id=lesson.id,
+                course_id=lesson.course_id,
+                session_id=session.id,
+                reason=reason,
+                refused_seconds=iv.measure(parts),
+                refused_intervals=iv.as_json(parts),
+                reported_rate=beat.rate,
+                created_at=now,
+            )
+        )
+    db.session.flush()
+    refused = sum(iv.measure(parts) for _, parts in refusals)
+    return HeartbeatResult(progress, credited, refused, [reason for reason, _ in refusals])
+
+
+def _update_position(
+    progress: LessonProgress, session: ViewingSession, beat: Heartbeat, now: datetime
+) -> None:
+    """Later beats of a session move the resume point; a late retry of an older one does not."""
+    session.last_beat_at = now
+    if beat.sequence >= session.last_sequence:
+        session.last_sequence = beat.sequence
+        progress.position_seconds = beat.position
+    progress.updated_at = now
+
+
+def _maybe_complete(progress: LessonProgress, lesson: Lesson, now: datetime) -> None:
+    threshold = float(lesson.course.setting("completion_threshold") or 0.9)
+    duration = lesson.duration_seconds
+    if (
+        progress.completed_at is None
+        and duration > 0
+        and (progress.watched_seconds >= threshold * duration - 1e-6)
+    ):
+        progress.completed_at = now

@@ -1,0 +1,121 @@
+"""Progress endpoints (JSON, CSRF-checked, enrolled learners only) and the staff ledger views."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+from wtforms import ValidationError
+
+from campus.accounts.models import User
+from campus.errors import UserError
+from campus.exports import download_response
+from campus.extensions import csrf, db
+from course.access import get_published_course
+from course.models import Course, Lesson
+from course.progress import ledger, services
+from course.progress.heartbeat import decode_body, parse_heartbeat
+
+bp = Blueprint("progress", __name__)
+
+
+def _api_lesson(lesson_id: int) -> Lesson:
+    """The published lesson with its course loaded, for a signed-in user (one query)."""
+    if not current_user.is_authenticated:
+        raise UserError("Please log in to record progress.", 401)
+    lesson = db.session.scalar(
+        select(Lesson)
+        .join(Lesson.course)
+        .options(contains_eager(Lesson.course))
+        .where(Lesson.id == lesson_id)
+    )
+    if lesson is None or not (lesson.is_published and lesson.course.is_published):
+        raise UserError("This lesson is not available.", 404)
+    return lesson
+
+
+def _check_csrf(body: dict) -> None:
+    """CSRF stays enforced: the header for fetch(), or a body field for sendBeacon()."""
+    token = request.headers.get("X-CSRFToken") or body.get("csrf_token")
+    try:
+        validate_csrf(token)
+    except (ValidationError, CSRFError) as error:
+        raise UserError(f"Security check failed: {error}") from error
+
+
+def _json_error(error: UserError):
+    db.session.rollback()
+    return jsonify(error=error.message), error.status_code
+
+
+@bp.post("/api/lessons/<int:lesson_id>/sessions")
+@csrf.exempt
+def start_session(lesson_id: int):
+    try:
+        body = decode_body(request.get_data() or b"{}")
+        _check_csrf(body)
+        lesson = _api_lesson(lesson_id)
+        session = services.start_session(current_user, lesson)
+        answer = {"session": session.id, "started_at": session.started_at.isoformat()}
+        db.session.commit()
+    except UserError as error:
+        return _json_error(error)
+    return jsonify(answer), 201
+
+
+@bp.post("/api/lessons/<int:lesson_id>/progress")
+@csrf.exempt
+def record_progress(lesson_id: int):
+    try:
+        body = decode_body(request.get_data())
+        _check_csrf(body)
+        lesson = _api_lesson(lesson_id)
+        beat = parse_heartbeat(body, lesson.duration_seconds)
+        result = services.record_heartbeat(current_user, lesson, beat)
+        answer = result.as_json(lesson.duration_seconds)  # before commit expires the rows
+        db.session.commit()
+    except UserError as error:
+        return _json_error(error)
+    return jsonify(answer)
+
+
+def _staff_course(slug: str) -> Course:
+    if not current_user.is_staff:
+        abort(403)
+    return get_published_course(slug)
+
+
+def _learner(user_id: int) -> User:
+    learner = db.session.get(User, user_id)
+    if learner is None:
+        abort(404)
+    return learner
+
+
+@bp.get("/courses/<slug>/learners")
+@login_required
+def learners(slug: str):
+    course = _staff_course(slug)
+    rows = ledger.learner_rows(course)
+    return render_template("progress/learners.html", course=course, rows=rows)
+
+
+@bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task")
+@login_required
+def learner_ledger(slug: str, user_id: int):
+    course = _staff_course(slug)
+    learner = _learner(user_id)
+    report = ledger.learner_report(course, learner)
+    return render_template("progress/ledger.html", course=course, learner=learner, report=report)
+
+
+@bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task.csv")
+@login_required
+def learner_ledger_csv(slug: str, user_id: int):
+    course = _staff_course(slug)
+    learner = _learner(user_id)
+    report = ledger.learner_report(course, learner)
+    filename = f"time-on-task-{course.slug}-{learner.id}.csv"
+    return download_response(ledger.ledger_csv(course, learner, report), "text/csv", filename)

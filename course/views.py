@@ -1,0 +1,96 @@
+"""Catalog, course page, enrollment, lesson page, and lesson media delivery."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from campus.accounts.forms import EmptyForm
+from campus.enrollment import enroll
+from campus.errors import UserError
+from campus.extensions import db
+from course import services
+from course.access import get_published_course, get_viewable_lesson
+from course.certificates.checklist import checklist as ce_checklist
+from course.certificates.checklist import checklists as ce_checklists
+from course.delivery import send_course_file
+from course.models import published_courses_query
+from course.progress.summary import dashboard_progress
+
+bp = Blueprint("course", __name__)
+
+
+@bp.get("/")
+def catalog():
+    courses = db.session.scalars(published_courses_query()).all()
+    summaries = services.catalog_summaries(courses)
+    return render_template("course/catalog.html", summaries=summaries)
+
+
+@bp.get("/courses/<slug>")
+def course_page(slug: str):
+    course = get_published_course(slug)
+    page = services.course_page_data(course, current_user)
+    page.extras["ce"] = ce_checklist(current_user, course)
+    return render_template("course/course.html", course=course, page=page, form=EmptyForm())
+
+
+@bp.post("/courses/<slug>/enroll")
+@login_required
+def enroll_in_course(slug: str):
+    course = get_published_course(slug)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        enroll(current_user, course.id, is_open=course.is_open)
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("course.course_page", slug=slug))
+    except IntegrityError:  # a concurrent double click already enrolled this learner
+        db.session.rollback()
+    flash(f"You are enrolled in {course.title}.", "success")
+    return redirect(url_for("course.course_page", slug=slug))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    rows = services.dashboard_rows(current_user)
+    courses = [course for _, course in rows]
+    checklists = ce_checklists(current_user, courses)
+    progress = dashboard_progress(current_user, courses)
+    return render_template(
+        "course/dashboard.html", rows=rows, checklists=checklists, progress=progress
+    )
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>")
+def lesson_page(slug: str, lesson_slug: str):
+    course, lesson = get_viewable_lesson(slug, lesson_slug)
+    page = services.lesson_page_data(course, lesson, current_user)
+    return render_template("course/lesson.html", course=course, lesson=lesson, page=page)
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/video")
+def lesson_video(slug: str, lesson_slug: str):
+    course, lesson = get_viewable_lesson(slug, lesson_slug)
+    return send_course_file(course, lesson.video_file, mimetype=lesson.video_type)
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/captions.vtt")
+def lesson_captions(slug: str, lesson_slug: str):
+    course, lesson = get_viewable_lesson(slug, lesson_slug)
+    return send_course_file(course, lesson.captions_file, mimetype="text/vtt")
+
+
+@bp.get("/courses/<slug>/lessons/<lesson_slug>/resources/<name>")
+def lesson_resource(slug: str, lesson_slug: str, name: str):
+    course, lesson = get_viewable_lesson(slug, lesson_slug)
+    resource = lesson.resource_named(name)
+    if resource is None:
+        abort(404)
+    return send_course_file(course, resource["file"], download_name=resource["name"])

@@ -1,0 +1,99 @@
+// The lesson player: captions toggle, speed, keyboard shortcuts, and a transcript
+// that follows the video and seeks when a line is chosen. Progress reporting lives
+// in progress.js, which listens to the same <video>.
+
+const CAPTIONS_KEY = "campus.captions";
+const SPEED_KEY = "campus.speed";
+
+export function initPlayer(root) {
+  const video = root.querySelector("video");
+  const track = video.textTracks[0];
+  const captionsButton = root.querySelector("#captions-toggle");
+  const speedSelect = root.querySelector("#speed-select");
+  const playButton = root.querySelector("#play-toggle");
+  const maxRate = Number(root.dataset.maxRate || 2);
+
+  function setCaptions(on) {
+    if (track) track.mode = on ? "showing" : "hidden";
+    captionsButton.setAttribute("aria-pressed", String(on));
+    captionsButton.textContent = on ? "Captions on" : "Captions off";
+    localStorage.setItem(CAPTIONS_KEY, on ? "on" : "off");
+  }
+
+  function setSpeed(rate) {
+    const clamped = Math.min(Math.max(rate, 0.5), maxRate);
+    video.playbackRate = clamped;
+    speedSelect.value = String(clamped);
+    localStorage.setItem(SPEED_KEY, String(clamped));
+  }
+
+  function stepSpeed(direction) {
+    const options = [...speedSelect.options].map((o) => Number(o.value));
+    const index = options.indexOf(video.playbackRate);
+    const next = options[Math.min(Math.max(index + direction, 0), options.length - 1)];
+    if (next) setSpeed(next);
+  }
+
+  function togglePlay() {
+    if (video.paused) video.play(); else video.pause();
+  }
+
+  function seekBy(seconds) {
+    video.currentTime = Math.min(Math.max(video.currentTime + seconds, 0), video.duration || 0);
+  }
+
+  captionsButton.addEventListener("click", () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"));
+  speedSelect.addEventListener("change", () => setSpeed(Number(speedSelect.value)));
+  playButton.addEventListener("click", togglePlay);
+  root.querySelectorAll("[data-seek]").forEach((button) =>
+    button.addEventListener("click", () => seekBy(Number(button.dataset.seek))));
+  video.addEventListener("play", () => { playButton.textContent = "Pause"; playButton.setAttribute("aria-label", "Pause"); });
+  video.addEventListener("pause", () => { playButton.textContent = "Play"; playButton.setAttribute("aria-label", "Play"); });
+  // A rate beyond the course maximum is not credited; keep the player within it.
+  video.addEventListener("ratechange", () => { if (video.playbackRate > maxRate) video.playbackRate = maxRate; });
+
+  root.addEventListener("keydown", (event) => {
+    if (event.target.closest("select, input, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;
+    const actions = {
+      " ": togglePlay, k: togglePlay, K: togglePlay,
+      j: () => seekBy(-10), J: () => seekBy(-10), l: () => seekBy(10), L: () => seekBy(10),
+      c: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
+      C: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
+      "<": () => stepSpeed(-1), ">": () => stepSpeed(1),
+    };
+    const action = actions[event.key];
+    if (!action) return;
+    if (event.key === " " && event.target.closest("button")) return; // let buttons click
+    event.preventDefault();
+    action();
+  });
+
+  setCaptions(localStorage.getItem(CAPTIONS_KEY) !== "off");
+  const savedSpeed = Number(localStorage.getItem(SPEED_KEY));
+  if (savedSpeed) setSpeed(savedSpeed);
+  return { video, seekTo: (t) => { video.currentTime = t; } };
+}
+
+export function initTranscript(list, video) {
+  const lines = [...list.querySelectorAll("button.cue")];
+  lines.forEach((line) => line.addEventListener("click", () => {
+    video.currentTime = Number(line.dataset.start);
+    video.play();
+  }));
+  let current = null;
+  video.addEventListener("timeupdate", () => {
+    const t = video.currentTime;
+    const active = lines.find((l) => t >= Number(l.dataset.start) && t < Number(l.dataset.end)) || null;
+    if (active === current) return;
+    if (current) current.removeAttribute("aria-current");
+    if (active) active.setAttribute("aria-current", "true");
+    current = active;
+  });
+}
+
+const root = document.getElementById("player");
+if (root) {
+  const player = initPlayer(root);
+  const transcript = document.getElementById("transcript");
+  if (transcript) initTranscript(transcript, player.video);
+}

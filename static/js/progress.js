@@ -1,0 +1,218 @@
+// Progress reporting for the lesson player. It records what was actually played
+// (timeupdate steps while playing; seeks start a new interval and earn nothing),
+// queues heartbeats in localStorage, sends them one at a time in order with retry
+// and backoff, flushes on pagehide with sendBeacon (CSRF token in the body), and
+// resumes at the saved position. The server decides what counts.
+
+const BEAT_EVERY_MS = 10000; // pause, end, hidden tab and pagehide also cut a beat
+const MAX_STEP_SECONDS = 3; // a larger jump between timeupdates is a seek, not playing
+const MAX_BACKOFF_MS = 30000;
+
+function round(t) { return Math.round(t * 100) / 100; }
+
+export function initProgress(root) {
+  const video = root.querySelector("video");
+  const status = document.getElementById("player-status");
+  const bar = document.getElementById("progress-bar");
+  const text = document.getElementById("progress-text");
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const queueKey = `campus.progress.queue.${root.dataset.lessonId}`;
+  let session = null;
+  let seq = 0;
+  let closed = [];        // finished intervals not yet put in a beat
+  let openStart = null;   // start of the interval being played
+  let lastTime = null;    // last media time seen while playing
+  let sending = false;
+  let backoff = 0;
+  let retryTimer = null;
+  let lastSentPosition = null;
+  let stopped = false;
+  let wantSession = false; // a viewing session is opened on the first play, not on page load
+
+  const load = () => { try { return JSON.parse(localStorage.getItem(queueKey)) || []; } catch { return []; } };
+  const save = (queue) => localStorage.setItem(queueKey, JSON.stringify(queue));
+  const say = (message) => { if (status) status.textContent = message; };
+
+  function showProgress(result) {
+    if (bar) bar.value = result.completed ? 100 : result.percent;
+    if (text) text.textContent = result.completed ? "Complete" : `Watched ${result.percent}%`;
+    root.dataset.completed = String(result.completed);
+    root.dataset.percent = String(result.percent);
+  }
+
+  function closeInterval() {
+    if (openStart !== null && lastTime !== null && lastTime > openStart) {
+      closed.push([round(openStart), round(lastTime)]);
+    }
+    openStart = null;
+  }
+
+  function onTimeUpdate() {
+    if (video.paused || video.seeking) return;
+    const t = video.currentTime;
+    if (lastTime === null || t < lastTime || t - lastTime > MAX_STEP_SECONDS) {
+      closeInterval();
+      openStart = t;
+    } else if (openStart === null) {
+      openStart = lastTime;
+    }
+    lastTime = t;
+  }
+
+  // Put what was played since the last beat into a queued heartbeat.
+  function cutBeat() {
+    const wasOpen = openStart !== null;
+    closeInterval();
+    if (wasOpen && !video.paused) openStart = lastTime;
+    const intervals = closed;
+    const position = round(video.currentTime || 0);
+    closed = [];
+    if (stopped || (!intervals.length && position === lastSentPosition)) return;
+    lastSentPosition = position;
+    const queue = load();
+    seq += 1;
+    queue.push({ session, seq, intervals, position, rate: video.playbackRate || 1,
+                 url: root.dataset.progressUrl });
+    save(queue);
+  }
+
+  // Count the stretch between the last timeupdate and a pause or the end.
+  function stopPlaying() {
+    const t = video.currentTime;
+    if (openStart !== null && lastTime !== null && t >= lastTime && t - lastTime <= MAX_STEP_SECONDS) {
+      lastTime = t;
+    }
+    closeInterval();
+    lastTime = null;
+    cutBeat();
+    flush();
+  }
+
+  function scheduleRetry() {
+    backoff = Math.min(backoff ? backoff * 2 : 1000, MAX_BACKOFF_MS);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, backoff);
+  }
+
+  async function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async function ensureSession() {
+    if (session) return true;
+    const response = await post(root.dataset.sessionUrl, {});
+    if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      stopped = true; // not enrolled, logged out, or the lesson was withdrawn
+      say("Progress is not being recorded");
+      return false;
+    }
+    if (!response.ok) throw new Error(`session ${response.status}`);
+    session = (await response.json()).session;
+    const queue = load().map((beat) => (beat.session ? beat : { ...beat, session }));
+    save(queue);
+    return true;
+  }
+
+  async function flush() {
+    if (sending || stopped) return;
+    sending = true;
+    try {
+      let sent = 0;
+      let queue = load();
+      if ((wantSession || queue.some((beat) => !beat.session)) && !(await ensureSession())) return;
+      queue = load();
+      if (queue.length) say("Saving…");
+      while (queue.length) {
+        const beat = queue[0];
+        const response = await post(root.dataset.progressUrl, beat);
+        if (response.status >= 500 || response.status === 429) throw new Error(`server ${response.status}`);
+        if (response.ok) showProgress(await response.json());
+        else console.warn("progress report refused", response.status, await response.text());
+        queue = load().filter((b) => !(b.session === beat.session && b.seq === beat.seq));
+        save(queue);
+        sent += 1;
+      }
+      backoff = 0;
+      if (sent) say("Saved");
+    } catch (error) {
+      say("Offline, will sync");
+      scheduleRetry();
+    } finally {
+      sending = false;
+    }
+  }
+
+  // The page is going away: queue what was played and hand everything to sendBeacon.
+  // Beats stay queued too; the union on the server makes a second delivery harmless.
+  function onPageHide() {
+    cutBeat();
+    if (!navigator.sendBeacon) return;
+    for (const beat of load()) {
+      if (!beat.session) continue;
+      const body = new Blob([JSON.stringify({ ...beat, csrf_token: csrf })], { type: "text/plain" });
+      navigator.sendBeacon(root.dataset.progressUrl, body);
+    }
+  }
+
+  function resume() {
+    const position = Number(root.dataset.position || 0);
+    if (position > 0 && (!video.duration || position < video.duration - 1)) video.currentTime = position;
+  }
+
+  video.addEventListener("play", () => { wantSession = true; flush(); });
+  video.addEventListener("timeupdate", onTimeUpdate);
+  video.addEventListener("seeking", () => { closeInterval(); lastTime = null; });
+  // Start counting from where playback (re)starts, not from the first timeupdate after it.
+  const anchor = () => { if (!video.paused && lastTime === null) lastTime = video.currentTime; };
+  video.addEventListener("playing", anchor);
+  video.addEventListener("seeked", anchor);
+  video.addEventListener("pause", stopPlaying);
+  video.addEventListener("ended", stopPlaying);
+  if (video.readyState >= 1) resume(); else video.addEventListener("loadedmetadata", resume, { once: true });
+  window.addEventListener("online", () => { backoff = 0; flush(); });
+  window.addEventListener("pagehide", onPageHide);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") { cutBeat(); flush(); }
+  });
+  setInterval(() => { if (!video.paused) { cutBeat(); flush(); } }, BEAT_EVERY_MS);
+  flush(); // sends anything left unsent from an earlier visit to this lesson
+  flushOtherLessons(queueKey, csrf);
+  return { flush, cutBeat, queue: load };
+}
+
+// Beats left from a visit to another lesson (closed while offline) are sent too, in
+// order, once; whatever fails stays queued for a later visit.
+async function flushOtherLessons(ownKey, csrf) {
+  const keys = Object.keys(localStorage).filter(
+    (key) => key.startsWith("campus.progress.queue.") && key !== ownKey);
+  for (const key of keys) {
+    let queue;
+    try { queue = JSON.parse(localStorage.getItem(key)) || []; } catch { queue = []; }
+    while (queue.length) {
+      const beat = queue[0];
+      if (!beat.url || !beat.session) break; // that lesson's own page will send it
+      try {
+        const response = await fetch(beat.url, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+          body: JSON.stringify(beat),
+        });
+        if (response.status >= 500 || response.status === 429) break;
+      } catch { break; }
+      // Re-read before writing: another tab may have queued more beats meanwhile.
+      try { queue = JSON.parse(localStorage.getItem(key)) || []; } catch { queue = []; }
+      queue = queue.filter((b) => !(b.session === beat.session && b.seq === beat.seq));
+      localStorage.setItem(key, JSON.stringify(queue));
+    }
+    if (!queue.length) localStorage.removeItem(key);
+  }
+}
+
+const root = document.getElementById("player");
+if (root && root.dataset.progressUrl) {
+  window.campusProgress = initProgress(root);
+}

@@ -1,0 +1,196 @@
+"""Security headers, error pages, health, configuration refusal, login rate limits, migrations."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from campus import create_app
+from campus.config import ConfigError
+from campus.extensions import db
+from campus.security import is_safe_redirect
+from tests.conftest import app_settings
+from tests.helpers import PASSWORD, login, make_user, post
+
+
+def assert_security_headers(response):
+    csp = response.headers["Content-Security-Policy"]
+    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/account/login", "/no-such-page", "/static/css/app.css", "/healthz"]
+)
+def test_security_headers_everywhere(client, path):
+    response = client.get(path)
+    assert_security_headers(response)
+    response.close()
+
+
+def test_signed_in_pages_are_not_cached(client, course):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(client, make_user())
+    assert client.get("/dashboard").headers["Cache-Control"] == "no-store"
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+@pytest.fixture
+def production_app():
+    """Build apps with production settings; their database engines are closed afterwards."""
+    made = []
+
+    def make(**extra):
+        made.append(build_production_app(**extra))
+        return made[-1]
+
+    yield make
+    for extra_app in made:
+        with extra_app.app_context():
+            db.engine.dispose()
+
+
+def build_production_app(**extra):
+    settings = {**app_settings(), "TESTING": False, "DEBUG": False, **extra}
+    return create_app(settings)
+
+
+def test_production_sets_secure_cookies_and_hsts(monkeypatch, production_app):
+    monkeypatch.delenv("SECURE_COOKIES", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    app = production_app()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+@pytest.mark.parametrize("key", ["", "dev", "change-me", "short"])
+def test_refuses_to_start_without_a_real_secret_key(key):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        build_production_app(SECRET_KEY=key)
+
+
+@pytest.mark.parametrize(
+    ("target", "safe"),
+    [
+        ("/dashboard", True),
+        ("/courses/x?y=1", True),
+        ("//evil.example", False),
+        ("https://evil.example", False),
+        ("/\\evil.example", False),
+        ("", False),
+        (None, False),
+        ("javascript:alert(1)", False),
+        ("/\tevil", False),
+    ],
+)
+def test_safe_redirect(target, safe):
+    assert is_safe_redirect(target) is safe
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "text"),
+    [
+        ("GET", "/no-such-page", 404, "There is nothing at this address"),
+        ("POST", "/", 405, "does not accept that kind of request"),
+    ],
+)
+def test_error_pages(client, method, path, status, text):
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    assert text in response.get_data(as_text=True)
+    assert_security_headers(response)
+
+
+def test_too_large_request_gets_413(client):
+    response = client.post("/account/login", data={"email": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "larger than this site accepts" in response.get_data(as_text=True)
+
+
+def test_500_page_shows_no_stack_trace(caplog, production_app):
+    app = production_app()
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "secret internal detail" not in body and "Traceback" not in body
+    assert "secret internal detail" in caplog.text  # logged for the operator
+    assert_security_headers(response)
+
+
+def test_json_clients_get_json_errors(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.is_json and "error" in response.get_json()
+
+
+def test_healthz_reports_database(client):
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_down(production_app):
+    app = production_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+
+
+def test_failed_logins_are_limited_per_account(client):
+    user = make_user()
+    for _ in range(5):
+        response = post(
+            client, "/account/login", {"email": user.email, "password": "wrong guess here"}
+        )
+        assert response.status_code == 401
+    response = post(client, "/account/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_successful_logins_do_not_count_against_the_limit(client):
+    user = make_user()
+    for _ in range(7):
+        login(client, user)
+        post(client, "/account/logout")
+
+
+def test_failed_logins_are_limited_per_address(client):
+    for number in range(20):
+        post(
+            client,
+            "/account/login",
+            {"email": f"nobody{number}@example.com", "password": "wrong guess"},
+        )
+    response = post(
+        client, "/account/login", {"email": "fresh@example.com", "password": "wrong guess"}
+    )
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+
+
+def test_migrations_match_the_models(app):
+    """Upgrading an empty database (the app fixture does) leaves no pending autogenerate diff."""
+    # The same options `flask db migrate` uses (e.g. search indexes kept out of the models).
+    options = {"compare_type": True, **app.extensions["migrate"].configure_args}
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts=options)
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_downgrade_to_empty_and_back(app):
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="base")
+    assert db.inspect(db.engine).get_table_names() == ["alembic_version"]
+    upgrade()
+    assert "users" in db.inspect(db.engine).get_table_names()

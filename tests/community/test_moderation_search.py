@@ -1,0 +1,191 @@
+"""Reports and auto-hide, queue, thread flags, suspension, rate limits, edit history,
+lesson moments and full-text search (SQLite FTS5 or PostgreSQL, whichever is under test)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from campus.accounts.models import Role
+from campus.extensions import db
+from community.models import Post, PostRevision, Thread
+from community.search import search_posts
+from course.models import Lesson
+from tests.community.factories import add_replies, client_for, learner_in, make_thread
+from tests.helpers import make_user, post
+
+BASE = "/courses/test-course/forum"
+
+
+def test_three_reports_hide_a_post_until_reviewed(app, course):
+    author = learner_in(course)
+    thread = make_thread(course, author)
+    add_replies(thread, [author], 1, body="rude reply")
+    reply = db.session.scalar(select(Post).where(Post.number == 2))
+    reporters = [learner_in(course) for _ in range(3)]
+    for index, reporter in enumerate(reporters):
+        client = client_for(app, reporter)
+        post(client, f"{BASE}/p/{reply.id}/report", {"reason": "rude"})
+        db.session.refresh(reply)
+        assert reply.is_hidden == (index == 2)
+    again = post(client, f"{BASE}/p/{reply.id}/report", {"reason": "rude"}, follow_redirects=True)
+    assert "already reported" in again.get_data(as_text=True)
+    html = client.get(f"{BASE}/t/{thread.id}").get_data(as_text=True)
+    assert "rude reply" not in html and "hidden while a moderator" in html
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    queue = staff.get(f"{BASE}/moderation").get_data(as_text=True)
+    assert "rude reply" in queue and "3 reports" in queue
+    post(staff, f"{BASE}/p/{reply.id}/moderate", {"action": "restore", "from": "queue"})
+    db.session.refresh(reply)
+    assert not reply.is_hidden and reply.open_report_count == 0
+
+
+def test_pin_lock_hide_move(app, course):
+    author = learner_in(course)
+    thread = make_thread(course, author)
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    for action in ("pin", "lock", "hide"):
+        post(staff, f"{BASE}/t/{thread.id}/moderate", {"action": action})
+    post(staff, f"{BASE}/t/{thread.id}/move", {"category": "introductions"})
+    db.session.refresh(thread)
+    assert thread.is_pinned and thread.is_locked and thread.is_hidden
+    learner = client_for(app, author)
+    assert learner.get(f"{BASE}/t/{thread.id}").status_code == 404
+    post(staff, f"{BASE}/t/{thread.id}/moderate", {"action": "unhide"})
+    response = post(learner, f"{BASE}/t/{thread.id}/reply", {"body": "can I?"})
+    assert response.status_code == 403 and "locked" in response.get_data(as_text=True)
+
+
+def test_suspended_member_cannot_post(app, course):
+    learner = learner_in(course)
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    post(staff, f"{BASE}/members/{learner.id}/suspend", {"action": "suspend", "reason": "spam"})
+    client = client_for(app, learner)
+    response = post(
+        client, f"{BASE}/new", {"category": "introductions", "title": "Hi", "body": "x"}
+    )
+    assert response.status_code == 403
+    assert "suspended" in response.get_data(as_text=True)
+
+
+def test_rate_limit_keeps_the_text(app, course):
+    learner = learner_in(course)
+    thread = make_thread(course, learner_in(course))
+    client = client_for(app, learner)
+    for n in range(5):
+        assert (
+            post(client, f"{BASE}/t/{thread.id}/reply", {"body": f"reply {n}"}).status_code == 302
+        )
+    response = post(client, f"{BASE}/t/{thread.id}/reply", {"body": "my careful sixth reply"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Please wait a minute" in html and "my careful sixth reply" in html
+
+
+def test_edit_keeps_history_for_moderators(app, course):
+    author = learner_in(course)
+    thread = make_thread(course, author, body="first version")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    client = client_for(app, author)
+    post(client, f"{BASE}/p/{first.id}/edit", {"title": "Better title", "body": "second version"})
+    db.session.refresh(first)
+    assert first.body_source == "second version" and first.edited_at is not None
+    revision = db.session.scalar(select(PostRevision))
+    assert revision.previous_source == "first version" and revision.editor_id == author.id
+    assert "edited" in client.get(f"{BASE}/t/{thread.id}").get_data(as_text=True)
+    assert client.get(f"{BASE}/p/{first.id}/history").status_code == 403
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    assert "first version" in staff.get(f"{BASE}/p/{first.id}/history").get_data(as_text=True)
+    other = client_for(app, learner_in(course))
+    assert post(other, f"{BASE}/p/{first.id}/edit", {"body": "vandal"}).status_code == 403
+
+
+def test_quote_prefills_reply(app, course):
+    author = learner_in(course, name="Quoted Person")
+    thread = make_thread(course, author, body="quote me")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    client = client_for(app, learner_in(course))
+    html = client.get(f"{BASE}/t/{thread.id}?quote={first.id}").get_data(as_text=True)
+    assert "&gt; quote me" in html and "— Quoted Person" in html
+
+
+def test_lesson_moment_thread_and_lesson_listing(app, course):
+    learner = learner_in(course)
+    lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "lesson-two"))
+    client = client_for(app, learner)
+    form = client.get(f"{BASE}/new?lesson=lesson-two&t=5&category=problem-solving")
+    assert "Lesson two at 0:05" in form.get_data(as_text=True)
+    response = post(
+        client,
+        f"{BASE}/new",
+        {
+            "category": "problem-solving",
+            "title": "At five",
+            "body": "what happens here?",
+            "lesson": "lesson-two",
+            "second": "5",
+        },
+    )
+    assert response.status_code == 302
+    thread = db.session.scalar(select(Thread))
+    assert thread.lesson_id == lesson.id and thread.lesson_second == 5
+    page = client.get(f"{BASE}/t/{thread.id}").get_data(as_text=True)
+    assert "/courses/test-course/lessons/lesson-two?t=5" in page
+    lesson_page = client.get("/courses/test-course/lessons/lesson-two").get_data(as_text=True)
+    assert 'data-seek-to="5"' in lesson_page and "At five" in lesson_page
+
+
+def test_search_titles_and_posts_with_filters(app, course):
+    learner = learner_in(course)
+    solved = make_thread(
+        course,
+        learner,
+        title="Handwriting grips",
+        is_question=True,
+        body="Which pencil grips work?",
+    )
+    add_replies(solved, [learner], 1, body="Triangular grips worked for my students")
+    solved.accepted_post_id = db.session.scalar(
+        select(Post.id).where(Post.number == 2, Post.thread_id == solved.id)
+    )
+    db.session.commit()
+    make_thread(
+        course,
+        learner,
+        title="Recess supervision",
+        slug="introductions",
+        body="Swings and handwriting",
+        is_question=True,
+    )
+    titles = {r.thread.title for r in search_posts(course.id, learner, "handwriting")}
+    assert titles == {"Handwriting grips", "Recess supervision"}
+    assert {r.post.number for r in search_posts(course.id, learner, "triangular")} == {2}
+    only_solved = search_posts(course.id, learner, "handwriting", solved="solved")
+    assert {r.thread.title for r in only_solved} == {"Handwriting grips"}
+    unsolved = search_posts(course.id, learner, "handwriting", solved="unsolved")
+    assert {r.thread.title for r in unsolved} == {"Recess supervision"}
+    intro = db.session.scalar(
+        select(Thread.category_id).where(Thread.title == "Recess supervision")
+    )
+    assert {
+        r.thread.title for r in search_posts(course.id, learner, "handwriting", category_id=intro)
+    } == {"Recess supervision"}
+    assert search_posts(course.id, learner, '"unbalanced AND ( NEAR') == []
+    client = client_for(app, learner)
+    html = client.get(f"{BASE}/search?q=grips").get_data(as_text=True)
+    assert "Handwriting grips" in html
+
+
+def test_search_follows_edits_and_hides(app, course):
+    learner = learner_in(course)
+    thread = make_thread(course, learner, title="Original", body="zebra stripes")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    from community import services
+
+    services.edit_post(learner, thread, first, "giraffe spots")
+    db.session.commit()
+    assert search_posts(course.id, learner, "zebra") == []
+    assert len(search_posts(course.id, learner, "giraffe")) == 1
+    first.is_hidden = True
+    db.session.commit()
+    assert search_posts(course.id, learner, "giraffe") == []
+    assert len(search_posts(course.id, make_user(Role.INSTRUCTOR), "giraffe")) == 1

@@ -1,0 +1,137 @@
+"""Notifications in the bell, and their email through a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from campus.accounts.models import Role
+from campus.extensions import db
+from community import notifications
+from community.models import EmailMode, Member, Notification, NotificationKind, Post
+from tests.community.factories import client_for, learner_in, make_thread
+from tests.helpers import make_user, post
+
+
+def _kinds(user) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Notification.kind)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
+        )
+    )
+
+
+def _set_mode(user, mode):
+    notifications.set_email_mode(user.id, mode)
+    db.session.commit()
+
+
+def test_reply_mention_accept_and_bell(app, course):
+    asker = learner_in(course, name="Dana Learner")
+    helper = learner_in(course, name="Sam Helper")
+    outsider = make_user(name="Out Sider")
+    thread = make_thread(course, asker, is_question=True)
+    client = client_for(app, helper)
+    post(
+        client,
+        f"/courses/test-course/forum/t/{thread.id}/reply",
+        {"body": "Try a timer. cc @dana-learner and @out-sider"},
+    )
+    assert _kinds(asker) == [NotificationKind.MENTION]  # mention replaces the reply notice
+    assert _kinds(outsider) == []  # not in this course: mentions do not reach them
+    answer = db.session.scalar(select(Post).where(Post.number == 2))
+    asker_client = client_for(app, asker)
+    post(asker_client, f"/courses/test-course/forum/t/{thread.id}/accept/{answer.id}")
+    assert _kinds(helper) == [NotificationKind.ACCEPTED]
+    html = asker_client.get("/forum/notifications").get_data(as_text=True)
+    assert 'class="count">1<' in html and "mentioned you in" in html
+    post(asker_client, "/forum/notifications/read")
+    assert notifications.unread_count(asker.id) == 0
+    post(asker_client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "Thanks!"})
+    assert _kinds(helper)[-1] == NotificationKind.REPLY  # helper follows after replying
+
+
+def test_announcement_notifies_everyone_enrolled(app, course):
+    instructor = make_user(Role.INSTRUCTOR)
+    learners = [learner_in(course) for _ in range(3)]
+    make_user()  # not enrolled
+    make_thread(course, instructor, title="Week 2 starts", slug="announcements")
+    assert db.session.scalar(select(db.func.count(Notification.id))) == 3
+    assert all(_kinds(u) == [NotificationKind.ANNOUNCEMENT] for u in learners)
+
+
+def test_event_email_with_one_click_unsubscribe(app, course, smtp_server):
+    asker, helper = learner_in(course), learner_in(course)
+    _set_mode(asker, EmailMode.EVENT)
+    thread = make_thread(course, asker, title="Chair height")
+    client = client_for(app, helper)
+    post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "Use a footrest"})
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message["To"] == asker.email and "Chair height" in message["Subject"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.search(r"<([^>]+)>", message["List-Unsubscribe"]).group(1)
+    assert url in message.get_content()
+    path = url.split("campus.test", 1)[1]
+    anonymous = app.test_client()
+    assert anonymous.get(path).status_code == 200  # a GET (link scanner) changes nothing
+    assert notifications.email_mode(asker.id) == EmailMode.EVENT
+    response = anonymous.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert notifications.email_mode(asker.id) == EmailMode.OFF
+    assert anonymous.post(path[:-3] + "xyz").status_code == 404
+    post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "Another"})
+    assert len(smtp_server.messages) == 1
+
+
+def test_digest_groups_by_course_and_thread(app, course, smtp_server, runner):
+    reader, writer = learner_in(course), learner_in(course)
+    _set_mode(reader, EmailMode.DIGEST)
+    first = make_thread(course, reader, title="Thread A")
+    second = make_thread(course, reader, title="Thread B")
+    client = client_for(app, writer)
+    app.config["FORUM_POSTS_PER_WINDOW"] = 100
+    try:
+        for thread in (first, first, second):
+            post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "hi"})
+    finally:
+        app.config["FORUM_POSTS_PER_WINDOW"] = 5
+    assert smtp_server.messages == []  # digest members get nothing per event
+    result = runner.invoke(args=["forum", "send-digests"])
+    assert result.exit_code == 0, result.output
+    assert len(smtp_server.messages) == 1
+    body = smtp_server.messages[0].get_content()
+    assert body.count("Test Course · Thread A") == 1 and body.count("Test Course · Thread B") == 1
+    assert body.count("- a new reply") == 3
+    assert smtp_server.messages[0]["List-Unsubscribe"]
+    runner.invoke(args=["forum", "send-digests"])
+    assert len(smtp_server.messages) == 1  # nothing is sent twice
+
+
+def test_email_settings_page(app, course):
+    learner = learner_in(course)
+    client = client_for(app, learner)
+    assert client.get("/forum/email").status_code == 200
+    post(client, "/forum/email", {"mode": "event"})
+    assert db.session.get(Member, learner.id).email_mode == "event"
+
+
+def test_hidden_threads_are_not_announced_to_members(app, course, smtp_server, runner):
+    asker = learner_in(course, name="Dana Learner")
+    helper = learner_in(course, name="Sam Helper")
+    _set_mode(asker, EmailMode.DIGEST)
+    thread = make_thread(course, asker, title="Secret title about a student")
+    post(client_for(app, helper), f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "x"})
+    assert notifications.unread_count(asker.id) == 1
+    thread.is_hidden = True  # a moderator hides the thread before the digest goes out
+    db.session.commit()
+    assert _kinds(asker) == [NotificationKind.REPLY]  # kept, in case the thread is restored
+    assert notifications.unread_count(asker.id) == 0
+    html = client_for(app, asker).get("/forum/notifications").get_data(as_text=True)
+    assert "Secret title" not in html
+    runner.invoke(args=["forum", "send-digests"])
+    assert smtp_server.messages == []
+    assert notifications.unread_count(asker.id, is_staff=True) == 1

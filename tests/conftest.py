@@ -1,0 +1,122 @@
+"""Fixtures: one app and schema per run (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+emptied between tests; a test client; a live gunicorn server for browser tests."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from campus import create_app
+from campus.extensions import db, limiter
+from tests.helpers import FIXTURE_CONTENT
+
+pytest_plugins = ["tests.smtp_server"]
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
+_TMP = Path(tempfile.mkdtemp(prefix="campus-tests-"))
+
+
+def database_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite3'}"
+
+
+def app_settings() -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "CONTENT_DIR": str(FIXTURE_CONTENT),
+        "MAIL_DIR": str(_TMP / "mail"),
+        "MAIL_SERVER": "",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": "campus.test",
+    }
+
+
+def _drop_everything() -> None:
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+class FreshContextClient(FlaskClient):
+    """Runs every request in its own app context, as a real server does.
+
+    The tests hold an app context for database access; without this, requests would
+    share its ``g`` (and Flask-Login's cached user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The app, with the schema built by running every migration from empty."""
+    from flask_migrate import upgrade
+
+    application = create_app(app_settings())
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        _drop_everything()
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(attempts: int = 3) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    try:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+    except OperationalError:
+        # A browser test's closing page may still be sending a progress beacon to the
+        # live server; PostgreSQL can pick the TRUNCATE as a deadlock victim. Try again.
+        db.session.rollback()
+        if attempts <= 1:
+            raise
+        time.sleep(0.5)
+        _empty_tables(attempts - 1)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, app):
+    """Each test starts with empty tables, a fresh rate limiter and an app context."""
+    with app.app_context():
+        limiter.reset()
+        yield
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def course(app):
+    from tests.helpers import import_fixture_course
+
+    return import_fixture_course()

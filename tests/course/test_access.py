@@ -1,0 +1,149 @@
+"""The access matrix: every route, for every kind of visitor, gives the expected status."""
+
+import pytest
+
+from campus.extensions import db
+from tests.helpers import login, make_enrollment, make_user, post
+
+LESSON = "/courses/test-course/lessons/lesson-one"
+ROLES = ("anonymous", "outsider", "enrolled", "instructor", "admin")
+
+# route -> expected status per role, in ROLES order (302 = sent to log in).
+GET_MATRIX = {
+    "/": (200, 200, 200, 200, 200),
+    "/healthz": (200, 200, 200, 200, 200),
+    "/courses/test-course": (200, 200, 200, 200, 200),
+    "/courses/no-such-course": (404, 404, 404, 404, 404),
+    "/dashboard": (302, 200, 200, 200, 200),
+    LESSON: (302, 403, 200, 200, 200),
+    LESSON + "/video": (302, 403, 200, 200, 200),
+    LESSON + "/captions.vtt": (302, 403, 200, 200, 200),
+    LESSON + "/resources/worksheet.txt": (302, 403, 200, 200, 200),
+    LESSON + "/resources/not-listed.txt": (302, 403, 404, 404, 404),
+    "/courses/test-course/lessons/no-such-lesson": (302, 404, 404, 404, 404),
+    "/account/profile": (302, 200, 200, 200, 200),
+    "/account/password": (302, 200, 200, 200, 200),
+    "/account/login": (200, 302, 302, 302, 302),
+    "/account/signup": (200, 302, 302, 302, 302),
+    "/account/reset": (200, 200, 200, 200, 200),
+}
+
+
+def visitor(client, role, course):
+    if role == "anonymous":
+        return None
+    user = make_user({"outsider": "learner", "enrolled": "learner"}.get(role, role))
+    if role == "enrolled":
+        make_enrollment(user, course)
+    login(client, user)
+    return user
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_routes(client, course, role):
+    visitor(client, role, course)
+    for path, expected in GET_MATRIX.items():
+        response = client.get(path)
+        status = response.status_code
+        response.close()  # file responses stream; close them as a server would
+        assert status == expected[ROLES.index(role)], f"{role} GET {path}: {status}"
+
+
+def test_anonymous_is_sent_to_login_with_next(client, course):
+    response = client.get(LESSON)
+    assert response.status_code == 302
+    assert "/account/login?next=" in response.headers["Location"]
+
+
+def test_unpublished_lesson_is_hidden_from_learners_but_not_staff(client, course):
+    from sqlalchemy import select
+
+    from course.models import Lesson
+
+    lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "lesson-one"))
+    lesson.is_published = False
+    db.session.commit()
+    learner = make_user()
+    make_enrollment(learner, course)
+    login(client, learner)
+    assert client.get(LESSON).status_code == 404
+    video = client.get(LESSON + "/video")
+    assert video.status_code == 404
+    post(client, "/account/logout")
+    login(client, make_user("instructor"))
+    assert client.get(LESSON).status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_enroll_post(client, course, role):
+    visitor(client, role, course)
+    response = post(client, "/courses/test-course/enroll")
+    assert response.status_code == 302
+    if role == "anonymous":
+        assert "/account/login" in response.headers["Location"]
+
+
+CSRF_POSTS = [
+    (
+        "/account/signup",
+        {
+            "full_name": "A B",
+            "email": "ab@example.com",
+            "password": "lunch duty on tuesdays",
+            "confirm": "lunch duty on tuesdays",
+        },
+    ),
+    ("/account/login", {"email": "x@example.com", "password": "whatever it is"}),
+    ("/account/reset", {"email": "x@example.com"}),
+    ("/account/profile", {"full_name": "Changed"}),
+    ("/account/password", {"current_password": "x", "new_password": "y", "confirm": "y"}),
+    ("/account/logout", {}),
+    ("/courses/test-course/enroll", {}),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), CSRF_POSTS)
+def test_every_post_without_csrf_token_is_refused(client, course, path, data):
+    user = make_user()
+    if path not in ("/account/signup", "/account/login", "/account/reset"):
+        login(client, user)
+    response = client.post(path, data=data)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+    response = client.post(path, data={**data, "csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def test_csrf_refusal_changes_nothing(client, course):
+    from campus.enrollment import find_enrollment
+
+    user = make_user()
+    login(client, user)
+    client.post("/courses/test-course/enroll", data={})
+    assert find_enrollment(user.id, course.id) is None
+
+
+def test_enrollment_keeps_date_and_status_and_is_idempotent(client, course):
+    from campus.enrollment import find_enrollment
+
+    user = make_user()
+    login(client, user)
+    post(client, "/courses/test-course/enroll")
+    first = find_enrollment(user.id, course.id)
+    assert first.status == "active" and first.enrolled_at is not None
+    post(client, "/courses/test-course/enroll")
+    db.session.expire_all()
+    again = find_enrollment(user.id, course.id)
+    assert (again.id, again.enrolled_at) == (first.id, first.enrolled_at)
+
+
+def test_closed_course_refuses_enrollment(client, course):
+    from campus.enrollment import find_enrollment
+
+    course.is_open = False
+    db.session.commit()
+    user = make_user()
+    login(client, user)
+    response = post(client, "/courses/test-course/enroll", follow_redirects=True)
+    assert "not open for enrollment" in response.get_data(as_text=True)
+    assert find_enrollment(user.id, course.id) is None

@@ -1,0 +1,111 @@
+"""`flask course validate` on CE settings, posttest.yml and evaluation.yml; idempotent import."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from campus.extensions import db
+from course.assessment.models import CourseAssessment, PostTestQuestion
+from course.content import load_course
+from course.importer import import_course
+from tests.helpers import FIXTURE_CONTENT
+
+
+@pytest.fixture
+def ce_copy(tmp_path):
+    folder = tmp_path / "ce-course"
+    shutil.copytree(FIXTURE_CONTENT / "ce-course", folder)
+    return folder
+
+
+def _problems(folder) -> list[str]:
+    return [str(p) for p in load_course(folder)[1]]
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_fixture_is_clean(ce_copy):
+    assert _problems(ce_copy) == []
+
+
+def test_missing_required_ce_field_names_field_file_and_line(ce_copy):
+    _edit(ce_copy / "course.yml", '  provider_number: "12345"\n', "")
+    problems = _problems(ce_copy)
+    assert problems == [
+        "ce-course/course.yml:11: ce.provider_number is required before certificates can be issued"
+    ]
+
+
+def test_invalid_ce_values(ce_copy):
+    _edit(
+        ce_copy / "course.yml", "instructional_level: Intermediate", "instructional_level: Expert"
+    )
+    _edit(ce_copy / "course.yml", "print_nbcot_note: true", "print_nbcot_note: maybe")
+    _edit(ce_copy / "course.yml", "contact_hours_override: 6.75", "contact_hours_override: -2")
+    _edit(ce_copy / "course.yml", "  approval_id:", "  aproval_id:")
+    text = "\n".join(_problems(ce_copy))
+    assert "course.yml:16: ce.instructional_level must be one of" in text
+    assert "ce.print_nbcot_note must be true or false" in text
+    assert "ce.contact_hours_override must be hours" in text
+    assert "ce.aproval_id is not a known CE setting" in text
+    assert "ce.approval_id is required" in text  # print_approval_id is true
+
+
+def test_cli_validate_reports_and_fails(ce_copy, runner):
+    _edit(ce_copy / "course.yml", "  disclaimer: >-", "  note: >-")
+    result = runner.invoke(args=["course", "validate", str(ce_copy)])
+    assert result.exit_code == 1
+    assert "ce.disclaimer is required" in result.output
+
+
+def test_posttest_problems_have_file_and_line(ce_copy):
+    _edit(ce_copy / "posttest.yml", "  pass_mark: 80", "  pass_mark: 180")
+    _edit(ce_copy / "posttest.yml", "    correct: [a, b]", "    correct: [a, d]")
+    _edit(ce_copy / "posttest.yml", "  - id: data\n", "  - id: collaboration\n")
+    _edit(ce_copy / "posttest.yml", "  shuffle: true", "  shuffle: true\n  draw: 40")
+    problems = _problems(ce_copy)
+    text = "\n".join(problems)
+    assert "ce-course/posttest.yml:2: pass_mark must be a percentage" in text
+    assert "correct choice 'd' is not one of its choices" in text
+    assert "duplicate question id 'collaboration'" in text
+    assert "draw is 40 but the bank has only 4 question(s)" in text
+    assert all(p.startswith("ce-course/posttest.yml:") for p in problems)
+
+
+def test_evaluation_problems(ce_copy):
+    _edit(ce_copy / "evaluation.yml", "    type: text", "    type: essay")
+    assert any(
+        "evaluation.yml:9: type must be one of rating, text" in p for p in _problems(ce_copy)
+    )
+
+
+def test_ce_course_needs_posttest_and_evaluation(ce_copy):
+    (ce_copy / "posttest.yml").unlink()
+    (ce_copy / "evaluation.yml").unlink()
+    assert "needs posttest.yml and evaluation.yml" in "\n".join(_problems(ce_copy))
+
+
+def test_import_is_idempotent_and_retires_removed_questions(app, ce_copy):
+    first = import_course(ce_copy)
+    db.session.commit()
+    assert "question push-in" in first.created
+    again = import_course(ce_copy)
+    db.session.commit()
+    assert not again.changed
+    _edit(ce_copy / "posttest.yml", "  - id: schedule\n", "  - id: schedule-2\n")
+    _edit(ce_copy / "posttest.yml", "What is push-in practice?", "What is push-in service?")
+    report = import_course(ce_copy)
+    db.session.commit()
+    assert "question schedule" in report.unpublished and "question schedule-2" in report.created
+    assert "question push-in" in report.updated
+    questions = {q.key: q for q in db.session.scalars(select(PostTestQuestion))}
+    assert questions["schedule"].is_retired and not questions["schedule-2"].is_retired
+    assert len(questions) == 6
+    assert db.session.scalar(select(CourseAssessment)).posttest_settings["pass_mark"] == 0.8
