@@ -19,14 +19,20 @@ def _login(page, live_server, user):
 
 
 def _answer(page, prompts_right: bool):
+    """Tick every right choice, or exactly one wrong choice per item.
+
+    Choices are shuffled, so "tick the first one" would sometimes be right and the failing
+    attempt would pass (about one run in 24); picking by text keeps both attempts certain.
+    """
     for fieldset in page.locator("fieldset").all():
-        legend = fieldset.locator("legend").inner_text()
-        wanted = _right_texts(legend) if prompts_right else set()
-        for label in fieldset.locator("label").all():
-            if label.inner_text().strip() in wanted:
-                label.locator("input").check()
-        if not wanted:
-            fieldset.locator("input").first.check()
+        right = _right_texts(fieldset.locator("legend").inner_text())
+        labels = fieldset.locator("label").all()
+        if prompts_right:
+            chosen = [label for label in labels if label.inner_text().strip() in right]
+        else:
+            chosen = [next(label for label in labels if label.inner_text().strip() not in right)]
+        for label in chosen:
+            label.locator("input").check()
 
 
 RIGHT_TEXTS = {
