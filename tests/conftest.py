@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +19,11 @@ from campus.extensions import db, limiter
 from tests.helpers import FIXTURE_CONTENT
 
 pytest_plugins = ["tests.smtp_server"]
+
+# The property tests check correctness; speed is measured in bench/. Hypothesis's default
+# 200 ms deadline per example would fail them on a busy CI machine for no fault of the code.
+settings.register_profile("campus", deadline=None)
+settings.load_profile("campus")
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough"
 _TMP = Path(tempfile.mkdtemp(prefix="campus-tests-"))
