@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
@@ -12,13 +12,26 @@ from wtforms import ValidationError
 from campus.accounts.models import User
 from campus.errors import UserError
 from campus.exports import download_response
-from campus.extensions import csrf, db
+from campus.extensions import client_address, csrf, db, limiter
 from course.access import get_published_course
 from course.models import Course, Lesson
 from course.progress import ledger, services
 from course.progress.heartbeat import decode_body, parse_heartbeat
 
 bp = Blueprint("progress", __name__)
+
+
+def _beat_limit() -> str:
+    """One budget per learner for opening sessions and reporting beats: per learner, not per
+    address, because a school's staff share one address. The player sends a beat every 10 s,
+    so the default leaves room for catch-up bursts after a time offline; progress.js keeps a
+    refused (429) beat queued and retries it after backing off."""
+    return current_app.config["PROGRESS_RATE_LIMIT"]
+
+
+def _beat_key() -> str:
+    """The account id (not the session token, which a new login would rotate)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
 def _api_lesson(lesson_id: int) -> Lesson:
@@ -52,6 +65,7 @@ def _json_error(error: UserError):
 
 @bp.post("/api/lessons/<int:lesson_id>/sessions")
 @csrf.exempt
+@limiter.shared_limit(_beat_limit, scope="progress", key_func=_beat_key)
 def start_session(lesson_id: int):
     try:
         body = decode_body(request.get_data() or b"{}")
@@ -67,6 +81,7 @@ def start_session(lesson_id: int):
 
 @bp.post("/api/lessons/<int:lesson_id>/progress")
 @csrf.exempt
+@limiter.shared_limit(_beat_limit, scope="progress", key_func=_beat_key)
 def record_progress(lesson_id: int):
     try:
         body = decode_body(request.get_data())

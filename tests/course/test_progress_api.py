@@ -289,3 +289,25 @@ def test_the_endpoint_makes_a_constant_number_of_queries(client, learner, lesson
     counts.append(counted([[6, 7]], 9))
     assert counts[0] == counts[1] + 2, counts
     assert len(set(counts[1:])) == 1 and counts[1] <= 11, counts
+
+
+def test_beats_beyond_the_per_learner_limit_get_429_and_keep_what_was_credited(
+    app, client, course, learner, lesson, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PROGRESS_RATE_LIMIT", "3 per minute")
+    sid = open_session(client, lesson, seconds_ago=60)  # the first of three
+    assert beat(client, lesson, sid, [[0, 2]], seq=1).status_code == 200
+    assert beat(client, lesson, sid, [[2, 4]], seq=2).status_code == 200
+
+    refused = beat(client, lesson, sid, [[4, 6]], seq=3)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"]
+    assert "Too many" in refused.get_json()["error"]
+    assert progress_of(learner, lesson).watched_seconds == pytest.approx(4.0)
+    assert ledger_total(learner) == pytest.approx(4.0)
+
+    other = make_user(email="other@example.org")  # counted per learner, not per address
+    make_enrollment(other, course)
+    other_client = app.test_client()
+    login(other_client, other)
+    assert open_session(other_client, lesson)
