@@ -10,7 +10,13 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campus.config import PROJECT_ROOT, check_secret_key, dev_secret_key, load_config
+from campus.config import (
+    PROJECT_ROOT,
+    check_secret_key,
+    check_time_zone,
+    dev_secret_key,
+    load_config,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -29,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.debug and not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = dev_secret_key(Path(app.instance_path))
     check_secret_key(app.config)
+    check_time_zone(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -62,6 +62,7 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "HSTS_ENABLED": not debug and _bool("SECURE_COOKIES", True),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "DEFAULT_TIME_ZONE": os.environ.get("DEFAULT_TIME_ZONE", "America/New_York"),
     }
 
 
@@ -72,6 +73,17 @@ def dev_secret_key(instance_path: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def check_time_zone(config: dict) -> None:
+    """Refuse an unknown DEFAULT_TIME_ZONE: it decides the dates on certificates."""
+    from campus.timezones import is_zone
+
+    if not is_zone(config.get("DEFAULT_TIME_ZONE")):
+        raise ConfigError(
+            f"DEFAULT_TIME_ZONE {config.get('DEFAULT_TIME_ZONE')!r} is not an IANA time zone "
+            "name. Use one such as America/New_York or America/Los_Angeles."
+        )
 
 
 def check_secret_key(config: dict) -> None:

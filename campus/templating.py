@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask
+
+from campus.timezones import local_time
 
 
 def format_clock(seconds: float) -> str:
@@ -37,7 +41,15 @@ def size_label(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def long_date(iso: str) -> str:
+    """'2026-03-03' as 'March 3, 2026': certificates store calendar dates as ISO text."""
+    day = date.fromisoformat(iso)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["filesize"] = size_label
     app.jinja_env.filters["duration"] = duration_label
     app.jinja_env.filters["clock"] = format_clock

@@ -202,6 +202,13 @@ def _check_course_fields(reader: Reader, doc: YamlDoc, root: Path) -> None:
             doc.line("settings", "max_playback_rate"),
             "max_playback_rate must be between 1 and 4",
         )
+    cap = settings.get("daily_cap_hours")
+    if cap is not None and (not _is_number(cap) or not 0 < cap <= 24):
+        reader.problem(
+            doc.file,
+            doc.line("settings", "daily_cap_hours"),
+            "daily_cap_hours must be a number of hours above 0 and at most 24 (or left out)",
+        )
     if not isinstance(data.get("modules"), list) or not data.get("modules"):
         reader.problem(doc.file, doc.line("modules"), "'modules' must list at least one module")
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from campus.accounts.passwords import MAX_LENGTH
 from campus.forms import BaseForm
+from campus.timezones import is_zone, zone_choices
 
 US_STATE = Regexp(r"^[A-Za-z]{2}$", message="Use the two-letter state code, e.g. OH.")
 
@@ -27,6 +36,13 @@ class SignupForm(BaseForm):
         "Repeat the password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
+    # Filled in by static/js/timezone.js from the browser; an unknown value is ignored.
+    time_zone = HiddenField()
+
+
+def known_zone(form, field) -> None:
+    if not is_zone(field.data):
+        raise ValidationError("Choose a time zone from the list.")
 
 
 class LoginForm(BaseForm):
@@ -42,6 +58,9 @@ class ProfileForm(BaseForm):
     license_state = StringField("License state (optional)", validators=[Optional(), US_STATE])
     license_number = StringField(
         "License number (optional)", validators=[Optional(), Length(max=40)]
+    )
+    time_zone = SelectField(
+        "Time zone", choices=zone_choices, validate_choice=False, validators=[known_zone]
     )
 
 

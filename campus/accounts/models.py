@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.LEARNER.value)
     license_state: Mapped[str | None] = mapped_column(String(2))
     license_number: Mapped[str | None] = mapped_column(String(40))
+    # IANA name; None means the site's DEFAULT_TIME_ZONE (see campus.timezones).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Part of the login cookie; rotating it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     is_disabled: Mapped[bool] = mapped_column(default=False)

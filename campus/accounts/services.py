@@ -14,6 +14,7 @@ from campus.accounts.passwords import password_problem
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
+from campus.timezones import is_zone
 
 RESET_SALT = "campus.password-reset"
 
@@ -26,7 +27,14 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def create_user(email: str, full_name: str, password: str, *, role: Role = Role.LEARNER) -> User:
+def create_user(
+    email: str,
+    full_name: str,
+    password: str,
+    *,
+    role: Role = Role.LEARNER,
+    time_zone: str | None = None,
+) -> User:
     """Create an account after checking the email is free and the password acceptable."""
     email = normalize_email(email)
     full_name = " ".join(full_name.split())
@@ -37,7 +45,12 @@ def create_user(email: str, full_name: str, password: str, *, role: Role = Role.
     problem = password_problem(password, email=email, name=full_name)
     if problem:
         raise UserError(problem)
-    user = User(email=email, full_name=full_name, role=role.value)
+    user = User(
+        email=email,
+        full_name=full_name,
+        role=role.value,
+        time_zone=time_zone if is_zone(time_zone) else None,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -84,10 +97,15 @@ def set_disabled(user: User, disabled: bool) -> None:
     db.session.flush()
 
 
-def update_profile(user: User, full_name: str, license_state: str, license_number: str) -> None:
+def update_profile(
+    user: User, full_name: str, license_state: str, license_number: str, time_zone: str
+) -> None:
     full_name = " ".join(full_name.split())
     if not full_name:
         raise UserError("Your name cannot be empty.")
+    if not is_zone(time_zone):
+        raise UserError("Choose a time zone from the list.")
+    user.time_zone = time_zone
     user.full_name = full_name
     user.license_state = license_state.strip().upper() or None
     user.license_number = license_number.strip() or None

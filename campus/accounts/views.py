@@ -28,6 +28,7 @@ from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.mail import send_email
 from campus.security import is_safe_redirect
+from campus.timezones import default_zone_name
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -56,7 +57,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(form.email.data, form.full_name.data, form.password.data)
+            user = services.create_user(
+                form.email.data,
+                form.full_name.data,
+                form.password.data,
+                time_zone=form.time_zone.data,
+            )
         except UserError as error:
             form.form_errors.append(error.message)
         else:
@@ -110,6 +116,8 @@ def logout():
 @login_required
 def profile():
     form = ProfileForm(obj=current_user)
+    if not form.is_submitted():
+        form.time_zone.data = current_user.time_zone or default_zone_name()
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -117,6 +125,7 @@ def profile():
                 form.full_name.data,
                 form.license_state.data or "",
                 form.license_number.data or "",
+                form.time_zone.data,
             )
         except UserError as error:
             form.form_errors.append(error.message)

@@ -11,6 +11,8 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
+from campus.templating import long_date
+
 NAVY, GOLD, GREY = (22, 45, 84), (176, 141, 62), (90, 90, 90)
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 PAGE_W, PAGE_H = 279.4, 215.9  # US Letter, landscape, in mm
@@ -131,7 +133,7 @@ def _heading(pdf: FPDF, s: dict, serif: str, sans: str) -> None:
 
 def _facts(pdf: FPDF, s: dict, sans: str) -> None:
     facts = [
-        ("Completion date", _date(s["completed_on"])),
+        ("Completion date", long_date(s["completed_on"])),
         ("Contact hours", number(s["contact_hours"])),
         (s.get("ceu_label", "AOTA CEUs"), number(s["ceus"])),
         ("Instructional level", s["instructional_level"]),
@@ -165,7 +167,7 @@ def _details(pdf: FPDF, s: dict, sans: str) -> None:
     if s.get("approval_id"):
         rows.append(("Activity approval ID", s["approval_id"]))
     rows.append(("Course ID", s["course_id"]))
-    rows.append(("Issued", _date(s.get("issued_on", s["completed_on"]))))
+    rows.append(("Issued", long_date(s.get("issued_on", s["completed_on"]))))
     y = 131
     for label, value in rows:
         pdf.set_xy(24, y)
@@ -225,10 +227,3 @@ def _stamp(pdf: FPDF, word: str, sans: str) -> None:
         pdf.set_text_color(200, 30, 30)
         pdf.set_xy(0, PAGE_H / 2 - 15)
         pdf.cell(PAGE_W, 30, word, align="C")
-
-
-def _date(iso: str) -> str:
-    from datetime import date
-
-    day = date.fromisoformat(iso)
-    return f"{day.strftime('%B')} {day.day}, {day.year}"

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
+from campus.timezones import local_date
 from course import ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
 from course.certificates.models import Certificate, CertificateEvent
@@ -121,7 +122,7 @@ def build_snapshot(user, course: Course, passed, evaluation, completed_at: datet
         "license_number": user.license_number or "",
         "course_title": course.title,
         "course_id": course.slug,
-        "completed_on": completed_at.date().isoformat(),
+        "completed_on": local_date(completed_at, user).isoformat(),
         "contact_hours": hours,
         "ceus": ce_rules.ceus(hours),
         "ceu_label": str(ce.get("ceu_label") or "AOTA CEUs"),
@@ -135,7 +136,7 @@ def build_snapshot(user, course: Course, passed, evaluation, completed_at: datet
         "disclaimer": " ".join(str(ce["disclaimer"]).split()),
         "print_nbcot_note": bool(ce.get("print_nbcot_note")),
         "posttest_score": passed.score,
-        "evaluation_submitted_on": evaluation.submitted_at.date().isoformat(),
+        "evaluation_submitted_on": local_date(evaluation.submitted_at, user).isoformat(),
     }
 
 
@@ -160,7 +161,7 @@ def _insert(
         issued_at=utcnow(),
         replaces_id=replaces.id if replaces else None,
     )
-    snapshot["issued_on"] = certificate.issued_at.date().isoformat()
+    snapshot["issued_on"] = local_date(certificate.issued_at, user).isoformat()
     db.session.add(certificate)
     db.session.flush()
     record(

@@ -12,6 +12,7 @@ from campus.accounts.models import User
 from campus.enrollment import Enrollment, EnrollmentStatus
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.timezones import zone_of
 from course.models import Course, Lesson
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask
 
@@ -114,10 +115,21 @@ def learner_report(course: Course, learner: User) -> LearnerReport:
 
 
 def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
+    """One row per learner-day and lesson; the day is the learner's, in the named zone."""
+    zone = str(zone_of(learner))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["learner", "email", "course", "date_utc", "lesson", "credited_seconds", "credited_minutes"]
+        [
+            "learner",
+            "email",
+            "course",
+            "date",
+            "time_zone",
+            "lesson",
+            "credited_seconds",
+            "credited_minutes",
+        ]
     )
     for day, title, seconds in report.days:
         writer.writerow(
@@ -126,12 +138,22 @@ def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
                 spreadsheet_cell(learner.email),
                 spreadsheet_cell(course.title),
                 day.isoformat(),
+                zone,
                 spreadsheet_cell(title),
                 f"{seconds:.1f}",
                 f"{seconds / 60:.2f}",
             ]
         )
     writer.writerow(
-        ["total", "", "", "", "", f"{report.total_seconds:.1f}", f"{report.total_seconds / 60:.2f}"]
+        [
+            "total",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{report.total_seconds:.1f}",
+            f"{report.total_seconds / 60:.2f}",
+        ]
     )
     return out.getvalue()

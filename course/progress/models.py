@@ -49,7 +49,8 @@ class ViewingSession(db.Model):
 
 
 class TimeOnTask(db.Model):
-    """The ledger: media seconds credited to a learner for a lesson on a UTC calendar day."""
+    """The ledger: media seconds credited to a learner for a lesson on one of their calendar
+    days (in their time zone, campus.timezones)."""
 
     __tablename__ = "time_on_task"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id", "day"),)

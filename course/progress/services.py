@@ -17,6 +17,7 @@ from campus.enrollment import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
+from campus.timezones import local_date
 from course.models import Course, Lesson
 from course.progress import intervals as iv
 from course.progress.heartbeat import Heartbeat
@@ -179,6 +180,7 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
 
 
 def _credited_today(user, course: Course, day) -> float:
+    """Seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
     return db.session.scalar(
         select(func.coalesce(func.sum(TimeOnTask.credited_seconds), 0.0)).where(
             TimeOnTask.user_id == user.id, TimeOnTask.course_id == course.id, TimeOnTask.day == day
@@ -232,7 +234,7 @@ def _plausible(
     _refuse(refusals, "faster_than_wall_clock", rest)
     cap_hours = course.setting("daily_cap_hours")
     if cap_hours and kept:
-        remaining = float(cap_hours) * 3600 - _credited_today(user, course, now.date())
+        remaining = float(cap_hours) * 3600 - _credited_today(user, course, local_date(now, user))
         kept, rest = iv.take(kept, remaining)
         _refuse(refusals, "daily_cap_reached", rest)
     return kept
@@ -261,7 +263,7 @@ def record_heartbeat(
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited
     if credited > 0:
-        _add_to_ledger(user, lesson, now.date(), credited)
+        _add_to_ledger(user, lesson, local_date(now, user), credited)
     for reason, parts in refusals:
         db.session.add(
             ProgressRefusal(

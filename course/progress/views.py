@@ -13,6 +13,7 @@ from campus.accounts.models import User
 from campus.errors import UserError
 from campus.exports import download_response
 from campus.extensions import client_address, csrf, db, limiter
+from campus.timezones import zone_of
 from course.access import get_published_course
 from course.models import Course, Lesson
 from course.progress import ledger, services
@@ -123,7 +124,13 @@ def learner_ledger(slug: str, user_id: int):
     course = _staff_course(slug)
     learner = _learner(user_id)
     report = ledger.learner_report(course, learner)
-    return render_template("progress/ledger.html", course=course, learner=learner, report=report)
+    return render_template(
+        "progress/ledger.html",
+        course=course,
+        learner=learner,
+        report=report,
+        learner_zone=zone_of(learner),
+    )
 
 
 @bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task.csv")

@@ -162,31 +162,69 @@ def test_disabling_an_account_ends_its_sessions(client, runner):
     assert client.get("/dashboard").status_code == 302
 
 
-def test_profile_saves_name_and_license(client):
+def test_profile_saves_name_license_and_time_zone(client):
     user = make_user()
     login(client, user)
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert '<option selected value="America/New_York">' in page  # the site default
     response = post(
         client,
         "/account/profile",
-        {"full_name": "  Maya   R. Chen ", "license_state": "oh", "license_number": "OT-1234"},
+        {
+            "full_name": "  Maya   R. Chen ",
+            "license_state": "oh",
+            "license_number": "OT-1234",
+            "time_zone": "America/Denver",
+        },
     )
     assert response.status_code == 302
     db.session.refresh(user)
-    assert (user.full_name, user.license_state, user.license_number) == (
+    assert (user.full_name, user.license_state, user.license_number, user.time_zone) == (
         "Maya R. Chen",
         "OH",
         "OT-1234",
+        "America/Denver",
     )
 
 
-def test_profile_rejects_bad_state_and_keeps_saved_values(client):
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"license_state": "Ohio", "time_zone": "America/Chicago"}, "two-letter state code"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "Choose a time zone from the list."),
+    ],
+)
+def test_profile_rejects_bad_input_and_keeps_saved_values(client, form, message):
     user = make_user(name="Saved Name")
+    user.time_zone = "America/Phoenix"
+    db.session.commit()
     login(client, user)
-    response = post(client, "/account/profile", {"full_name": "New Name", "license_state": "Ohio"})
+    response = post(client, "/account/profile", {"full_name": "New Name", **form})
     assert response.status_code == 400
-    assert "two-letter state code" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
     db.session.refresh(user)
-    assert user.full_name == "Saved Name"
+    assert (user.full_name, user.time_zone) == ("Saved Name", "America/Phoenix")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("America/Los_Angeles", "America/Los_Angeles"), ("Not/AZone", None), ("", None)],
+)
+def test_signup_keeps_the_browser_time_zone_when_it_is_a_real_one(client, sent, kept):
+    response = post(
+        client,
+        "/account/signup",
+        {
+            "full_name": "Robin Ortiz",
+            "email": "robin@example.org",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "time_zone": sent,
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "robin@example.org"))
+    assert user.time_zone == kept
 
 
 def reset_link(message) -> str:

@@ -194,6 +194,12 @@ def test_valid_course_passes_validate(runner):
         ),
         (
             "course.yml",
+            "  max_playback_rate: 2.0",
+            "  max_playback_rate: 2.0\n  daily_cap_hours: 30",
+            "test-course/course.yml:18: daily_cap_hours must be a number of hours above 0",
+        ),
+        (
+            "course.yml",
             "enrollment: open",
             "enrollment: Open",
             "test-course/course.yml:14: enrollment must be 'open' or 'closed'",

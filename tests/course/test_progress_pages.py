@@ -145,7 +145,8 @@ def test_staff_see_the_ledger_and_refusals_and_export_csv(app, client, course):
     export = staff.get(f"/courses/test-course/learners/{learner.id}/time-on-task.csv")
     assert export.mimetype == "text/csv"
     lines = export.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("learner,email,course,date_utc,lesson,credited_seconds")
+    assert lines[0].startswith("learner,email,course,date,time_zone,lesson,credited_seconds")
+    assert ",America/New_York,Lesson one," in lines[1]  # the learner's day, in the site default
     assert "'=HYPERLINK" in lines[1] and ",Lesson one,6.0," in lines[1]
     assert lines[-1].startswith("total") and ",6.0," in lines[-1]
 
