@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -43,22 +45,33 @@ def build_message(
 def send_email(to: str, subject: str, text: str, **kwargs) -> EmailMessage:
     """Send one message through the configured transport and return it."""
     message = build_message(to, subject, text, **kwargs)
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        _send_smtp(message, config)
-    else:
-        _write_file(message, Path(config["MAIL_DIR"]))
+    with mail_connection() as send:
+        send(message)
     return message
 
 
-def _send_smtp(message: EmailMessage, config) -> None:
+@contextmanager
+def mail_connection() -> Iterator[Callable[[EmailMessage], None]]:
+    """A ``send(message)`` function over one SMTP connection (or the .eml folder).
+
+    Many messages at once (an announcement to a whole course) share the connection
+    instead of opening one each. SMTP and network errors propagate to the caller.
+    """
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        yield lambda message: _write_file(message, Path(config["MAIL_DIR"]))
+        return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
-    log.info("mail sent to %s: %s", message["To"], message["Subject"])
+
+        def send(message: EmailMessage) -> None:
+            smtp.send_message(message)
+            log.info("mail sent to %s: %s", message["To"], message["Subject"])
+
+        yield send
 
 
 def _write_file(message: EmailMessage, folder: Path) -> None:

@@ -20,3 +20,12 @@ def send_digests_command() -> None:
     count = notifications.in_request_or_app_context(notifications.send_digests)
     events = notifications.in_request_or_app_context(notifications.send_event_emails)
     click.echo(f"Sent {count} digest(s) and {events} event email(s).")
+
+
+@forum_cli.command("send-event-emails")
+@with_appcontext
+def send_event_emails_command() -> None:
+    """Send event emails still pending: those a mail-server failure left behind (run every
+    few minutes, e.g. from cron; posting sends the rest right after the response)."""
+    events = notifications.in_request_or_app_context(notifications.send_event_emails)
+    click.echo(f"Sent {events} event email(s).")

@@ -4,7 +4,9 @@ unsubscribe link (RFC 8058)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
 from collections import defaultdict
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -14,7 +16,7 @@ from sqlalchemy import and_, func, literal, or_, select, update
 from campus.accounts.models import Role, User
 from campus.enrollment import Enrollment, EnrollmentStatus
 from campus.extensions import db
-from campus.mail import send_email
+from campus.mail import build_message, mail_connection
 from campus.models import utcnow
 from community.models import (
     Category,
@@ -28,6 +30,7 @@ from community.models import (
 )
 from course.models import Course
 
+log = logging.getLogger(__name__)
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.'-]{0,60})")
 MAX_MENTIONS = 10
 UNSUBSCRIBE_SALT = "forum-unsubscribe"
@@ -253,11 +256,30 @@ def _claim(ids: list[int]) -> bool:
     return done == len(ids)
 
 
-def _send(user: User, subject: str, template: str, **context) -> None:
+def _claim_each(ids: list[int]) -> set[int]:
+    """Mark notifications emailed in one statement; the ids this process won."""
+    if not ids:
+        return set()
+    claimed = db.session.scalars(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+        .values(emailed_at=utcnow())
+        .returning(Notification.id)
+    )
+    return set(claimed)
+
+
+def _release(ids: list[int]) -> None:
+    """Unsent after all: the next `flask forum send-event-emails` run tries them again."""
+    db.session.execute(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None))
+    db.session.commit()
+
+
+def _message(user: User, subject: str, template: str, **context):
     token = unsubscribe_token(user.id)
     unsubscribe = _external("community.unsubscribe", token=token)
     text = render_template(template, user=user, unsubscribe=unsubscribe, link=_external, **context)
-    send_email(
+    return build_message(
         user.email,
         subject,
         text,
@@ -269,50 +291,83 @@ def _send(user: User, subject: str, template: str, **context) -> None:
 
 
 def send_event_emails(thread_id: int | None = None) -> int:
-    """Email members who chose one email per event; call after the commit."""
-    sent = 0
-    for notification, user, thread, course in _pending(EmailMode.EVENT.value, thread_id):
-        if not _claim([notification.id]):
-            continue
-        db.session.commit()
-        subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
-        _send(
-            user,
-            subject,
-            "community/email/event.txt",
-            notification=notification,
-            thread=thread,
-            course=course,
-        )
-        sent += 1
-    return sent
+    """Email members who chose one email per event, over one connection; the number sent.
+
+    Call after the commit (views use campus.after_response). Notifications are claimed
+    first so two processes never send the same one; if the mail server fails, the ones
+    not yet sent are released for the next run, and the error is logged, not raised.
+    """
+    pending = _pending(EmailMode.EVENT.value, thread_id)
+    claimed = _claim_each([notification.id for notification, *_ in pending])
+    db.session.commit()
+    unsent = [item for item in pending if item[0].id in claimed]
+    try:
+        with mail_connection() as send:
+            while unsent:
+                notification, user, thread, course = unsent[0]
+                subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+                send(
+                    _message(
+                        user,
+                        subject,
+                        "community/email/event.txt",
+                        notification=notification,
+                        thread=thread,
+                        course=course,
+                    )
+                )
+                unsent.pop(0)
+    except (smtplib.SMTPException, OSError):
+        log.exception("forum email stopped; %d left for the next run", len(unsent))
+        _release([notification.id for notification, *_ in unsent])
+    return len(claimed) - len(unsent)
 
 
 def send_digests() -> int:
-    """One email per digest member, grouping their unseen events by course and thread."""
+    """One email per digest member, grouping their unseen events by course and thread.
+
+    The number sent. As with event emails, a mail-server failure releases the digests not
+    yet sent for the next run and is logged.
+    """
     by_user: dict[int, list] = defaultdict(list)
     users: dict[int, User] = {}
     for notification, user, thread, course in _pending(EmailMode.DIGEST.value):
         by_user[user.id].append((notification, thread, course))
         users[user.id] = user
-    for user_id, items in by_user.items():
-        if not _claim([n.id for n, _, _ in items]):
-            db.session.rollback()
-            continue
-        db.session.execute(
-            update(Member).where(Member.user_id == user_id).values(last_digest_at=utcnow())
-        )
-        db.session.commit()
-        groups: dict[tuple, list] = defaultdict(list)
-        for notification, thread, course in items:
-            groups[(course.title, course.slug, thread.id, thread.title)].append(notification)
-        _send(
-            users[user_id],
-            f"Your forum digest: {len(items)} update(s)",
-            "community/email/digest.txt",
-            groups=groups,
-        )
-    return len(by_user)
+    sent = 0
+    try:
+        with mail_connection() as send:
+            for user_id, items in by_user.items():
+                ids = [n.id for n, _, _ in items]
+                if not _claim(ids):
+                    db.session.rollback()
+                    continue
+                db.session.commit()
+                try:
+                    send(_digest(users[user_id], items))
+                except (smtplib.SMTPException, OSError):
+                    _release(ids)
+                    raise
+                db.session.execute(
+                    update(Member).where(Member.user_id == user_id).values(last_digest_at=utcnow())
+                )
+                db.session.commit()
+                sent += 1
+    except (smtplib.SMTPException, OSError):
+        log.exception("forum digests stopped after %d of %d", sent, len(by_user))
+    return sent
+
+
+def _digest(user: User, items: list):
+    groups: dict[tuple, list] = defaultdict(list)
+    for notification, thread, course in items:
+        groups[(course.title, course.slug, thread.id, thread.title)].append(notification)
+    return _message(
+        user,
+        f"Your forum digest: {len(items)} update(s)",
+        "community/email/digest.txt",
+        groups=groups,
+    )
 
 
 SUBJECTS = {

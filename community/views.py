@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from campus.accounts.forms import EmptyForm
 from campus.accounts.models import User
+from campus.after_response import after_response
 from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.markup import render_markdown
@@ -112,7 +113,7 @@ def new_thread(slug: str):
             flash(error.message, "error")
             status = error.status_code
         else:
-            notifications.send_event_emails(thread.id)
+            after_response(notifications.send_event_emails, thread.id)
             return redirect(_thread_url(course, thread))
     return render_template(
         "community/new_thread.html", course=course, form=form, lesson=lesson
@@ -192,7 +193,7 @@ def reply(slug: str, thread_id: int):
         thread = get_thread(course, thread_id)
         page = queries.thread_page(thread, current_user, 10**6)
         return _render_thread(course, thread, page, form, error.status_code)
-    notifications.send_event_emails(thread.id)
+    after_response(notifications.send_event_emails, thread.id)
     page = (post.number - 1) // queries.posts_per_page() + 1
     return redirect(_thread_url(course, thread, page=page, _anchor=f"post-{post.number}"))
 

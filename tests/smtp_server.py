@@ -18,11 +18,18 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self._sessions: set[int] = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         message = email.message_from_bytes(envelope.content, policy=default_policy)
         self.messages.append(message)
+        self._sessions.add(id(session))
         return "250 Message accepted for delivery"
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections delivered messages (aiosmtpd: one session each)."""
+        return len(self._sessions)
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout

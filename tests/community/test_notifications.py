@@ -12,6 +12,7 @@ from community import notifications
 from community.models import EmailMode, Member, Notification, NotificationKind, Post
 from tests.community.factories import client_for, learner_in, make_thread
 from tests.helpers import make_user, post
+from tests.live_server import free_port
 
 
 def _kinds(user) -> list[str]:
@@ -135,3 +136,47 @@ def test_hidden_threads_are_not_announced_to_members(app, course, smtp_server, r
     runner.invoke(args=["forum", "send-digests"])
     assert smtp_server.messages == []
     assert notifications.unread_count(asker.id, is_staff=True) == 1
+
+
+def test_an_announcement_reaches_every_email_member_over_one_connection(app, course, smtp_server):
+    instructor = make_user(Role.INSTRUCTOR)
+    learners = [learner_in(course) for _ in range(6)]
+    for learner in learners:
+        _set_mode(learner, EmailMode.EVENT)
+    response = post(
+        client_for(app, instructor),
+        "/courses/test-course/forum/new",
+        {"category": "announcements", "title": "Week 2 starts", "body": "Module 2 is open."},
+    )
+    assert response.status_code == 302
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(u.email for u in learners)
+    assert all("Week 2 starts" in m["Subject"] for m in smtp_server.messages)
+    assert smtp_server.connections == 1
+
+
+def test_a_mail_server_outage_loses_neither_the_reply_nor_its_email(
+    app, course, smtp_server, runner
+):
+    asker, helper = learner_in(course), learner_in(course)
+    _set_mode(asker, EmailMode.EVENT)
+    thread = make_thread(course, asker, title="Chair height")
+    working_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there: connection refused
+    try:
+        response = post(
+            client_for(app, helper),
+            f"/courses/test-course/forum/t/{thread.id}/reply",
+            {"body": "Use a footrest"},
+        )
+    finally:
+        app.config["MAIL_PORT"] = working_port
+    assert response.status_code == 302  # the poster never sees the mail server's trouble
+    bodies = db.session.scalars(select(Post.body_source).where(Post.thread_id == thread.id)).all()
+    assert "Use a footrest" in bodies
+    waiting = db.session.scalar(select(Notification).where(Notification.user_id == asker.id))
+    assert waiting.emailed_at is None and smtp_server.messages == []
+
+    result = runner.invoke(args=["forum", "send-event-emails"])
+    assert "Sent 1 event email(s)." in result.output, result.output
+    assert [m["To"] for m in smtp_server.messages] == [asker.email]
+    assert "Sent 0 event email(s)." in runner.invoke(args=["forum", "send-event-emails"]).output
