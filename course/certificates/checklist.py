@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campus.extensions import db
 from course.assessment.models import EvaluationResponse, PostTestAttempt
 from course.certificates.models import Certificate
-from course.models import Course, Lesson
-from course.progress.models import LessonProgress
+from course.models import Course
+from course.progress.models import LessonCounts, lesson_counts
 
 
 @dataclass
@@ -24,15 +24,12 @@ class Checklist:
     offers_certificate: bool
     lessons_total: int
     lessons_done: int
+    lessons_complete: bool  # LessonCounts.all_done: the rule that also gates the post-test
     posttest_passed: bool
     best_score: float | None
     attempts_used: int
     evaluation_done: bool
     certificate: Certificate | None
-
-    @property
-    def lessons_complete(self) -> bool:
-        return self.lessons_total > 0 and self.lessons_done >= self.lessons_total
 
     @property
     def is_complete(self) -> bool:
@@ -56,22 +53,7 @@ def checklists(user, courses: list[Course]) -> dict[int, Checklist]:
     ids = [c.id for c in courses]
     if not ids or not user.is_authenticated:
         return {}
-    lessons = _counts(
-        select(Lesson.course_id, func.count(Lesson.id))
-        .where(Lesson.course_id.in_(ids), Lesson.is_published.is_(True))
-        .group_by(Lesson.course_id)
-    )
-    done = _counts(
-        select(Lesson.course_id, func.count(LessonProgress.id))
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(
-            Lesson.course_id.in_(ids),
-            Lesson.is_published.is_(True),
-            LessonProgress.user_id == user.id,
-            LessonProgress.completed_at.is_not(None),
-        )
-        .group_by(Lesson.course_id)
-    )
+    counts = lesson_counts(user.id, ids)
     attempts: dict[int, list[PostTestAttempt]] = {}
     for attempt in db.session.scalars(
         select(PostTestAttempt).where(
@@ -95,22 +77,19 @@ def checklists(user, courses: list[Course]) -> dict[int, Checklist]:
         )
     }
     return {
-        c.id: _checklist(c, lessons, done, attempts.get(c.id, []), evaluated, certificates)
+        c.id: _checklist(c, counts, attempts.get(c.id, []), evaluated, certificates)
         for c in courses
     }
 
 
-def _counts(statement) -> dict[int, int]:
-    return {course_id: count for course_id, count in db.session.execute(statement)}
-
-
-def _checklist(course, lessons, done, attempts, evaluated, certificates) -> Checklist:
+def _checklist(course, counts: LessonCounts, attempts, evaluated, certificates) -> Checklist:
     scores = [a.score for a in attempts if a.score is not None]
     return Checklist(
         course=course,
         offers_certificate=bool(course.ce),
-        lessons_total=lessons.get(course.id, 0),
-        lessons_done=done.get(course.id, 0),
+        lessons_total=counts.total.get(course.id, 0),
+        lessons_done=counts.done.get(course.id, 0),
+        lessons_complete=counts.all_done(course.id),
         posttest_passed=any(a.is_passed for a in attempts),
         best_score=max(scores) if scores else None,
         attempts_used=sum(1 for a in attempts if a.is_submitted),
