@@ -197,6 +197,7 @@ def http_figures(args, tmp: Path) -> None:
         "SECURE_COOKIES": "0",
         "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
         "FLASK_DEBUG": "0",
+        "PUBLIC_BASE_URL": "http://campus.test",
         "RATELIMIT_ENABLED": "0",
         "FORUM_POSTS_PER_PAGE": "250",
     }

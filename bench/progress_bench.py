@@ -56,6 +56,7 @@ def make_app(database_url: str, secret: str, content_dir: str):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "CONTENT_DIR": content_dir,
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_BASE_URL": "http://campus.test",
         }
     )
 
@@ -309,6 +310,7 @@ def main() -> None:
         "CONTENT_DIR": str(tmp),
         "SECURE_COOKIES": "0",
         "FLASK_DEBUG": "0",
+        "PUBLIC_BASE_URL": "http://campus.test",
         "RATELIMIT_ENABLED": "0",
     }
     server, url = start_gunicorn("campus:create_app()", env)

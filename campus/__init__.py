@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campus.config import (
     PROJECT_ROOT,
+    check_public_base_url,
     check_secret_key,
     check_time_zone,
     dev_secret_key,
@@ -36,10 +37,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = dev_secret_key(Path(app.instance_path))
     check_secret_key(app.config)
     check_time_zone(app.config)
+    check_public_base_url(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # Not X-Forwarded-Host: no link is built from the host (campus.urls), so trusting
+        # a header a client can send would only add risk.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
     _init_extensions(app)
     _register_blueprints(app)
     return app

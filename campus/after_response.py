@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def after_response(function: Callable, *args) -> None:
     """Call ``function(*args)`` once this request's response has been sent."""
     app = current_app._get_current_object()
-    base_url = request.host_url
+    base_url = app.config.get("PUBLIC_BASE_URL") or request.host_url
 
     @after_this_request
     def attach(response):

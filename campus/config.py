@@ -86,6 +86,19 @@ def check_time_zone(config: dict) -> None:
         )
 
 
+def check_public_base_url(config: dict) -> None:
+    """Outside debug and testing, links in emails and QR codes need the site's real address."""
+    if config.get("TESTING") or config.get("DEBUG"):
+        return
+    base = config.get("PUBLIC_BASE_URL") or ""
+    if not base.startswith(("https://", "http://")):
+        raise ConfigError(
+            "PUBLIC_BASE_URL is missing. Password-reset and forum emails and the QR code on "
+            "certificates link to it, and they must never take their address from a request's "
+            "Host header. Set it to the site's public address, e.g. https://ce.example.org"
+        )
+
+
 def check_secret_key(config: dict) -> None:
     """Refuse to run outside debug and testing with a missing or default SECRET_KEY."""
     if config.get("TESTING") or config.get("DEBUG"):

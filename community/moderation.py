@@ -1,18 +1,20 @@
-"""Keeping the forum safe: posting rules (suspension, rate limits), reports that hide a
-post after three members flag it, the moderation queue, and thread pin/lock/hide."""
+"""Keeping the forum safe: posting and editing rules (suspension, rate limits), reports that
+hide a post after three established members flag it, the moderation queue, and thread
+pin/lock/hide."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 
-from campus.accounts.models import User
+from campus.accounts.models import Role, User
+from campus.enrollment import Enrollment
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
-from community.models import Member, Post, Report, Thread
+from community.models import Member, Post, PostRevision, Report, Thread
 from community.text import clean_text
 
 AUTO_HIDE_REPORTS = 3
@@ -39,26 +41,47 @@ def get_or_create_member(user_id: int) -> Member:
     return member
 
 
-def check_can_post(user) -> None:
-    """Suspended members cannot post; learners get a per-member rate limit."""
+def _check_not_suspended(user) -> None:
     member = member_of(user.id)
     if member is not None and member.is_suspended:
         reason = f" Reason: {member.suspension_reason}" if member.suspension_reason else ""
         raise UserError("Your forum access is suspended, so you cannot post." + reason, 403)
+
+
+def _check_rate(user, column, limit_setting: str, default: int, verb: str) -> None:
+    """At most FORUM_<...>_PER_WINDOW rows by this learner in the window (staff are exempt)."""
     if user.is_staff:
         return
-    limit = int(current_app.config.get("FORUM_POSTS_PER_WINDOW", 5))
+    limit = int(current_app.config.get(limit_setting, default))
     window = int(current_app.config.get("FORUM_POST_WINDOW_SECONDS", 60))
+    author, created_at = column
     since = utcnow() - timedelta(seconds=window)
-    recent = db.session.scalar(
-        select(func.count(Post.id)).where(Post.author_id == user.id, Post.created_at >= since)
-    )
+    recent = db.session.scalar(select(func.count()).where(author == user.id, created_at >= since))
     if recent >= limit:
         raise UserError(
-            f"You have posted {recent} times in the last {window} seconds. Please wait a "
+            f"You have {verb} {recent} times in the last {window} seconds. Please wait a "
             "minute and send again; your text is still in the box below.",
             429,
         )
+
+
+def check_can_post(user) -> None:
+    """Suspended members cannot post; learners get a per-member rate limit."""
+    _check_not_suspended(user)
+    _check_rate(user, (Post.author_id, Post.created_at), "FORUM_POSTS_PER_WINDOW", 5, "posted")
+
+
+def check_can_edit(user) -> None:
+    """Suspended members cannot rewrite what they posted either; edits are rate-limited too
+    (each one keeps a revision)."""
+    _check_not_suspended(user)
+    _check_rate(
+        user,
+        (PostRevision.editor_id, PostRevision.created_at),
+        "FORUM_EDITS_PER_WINDOW",
+        10,
+        "edited",
+    )
 
 
 def report_post(user, post: Post, reason: str) -> bool:
@@ -79,11 +102,38 @@ def report_post(user, post: Post, reason: str) -> bool:
     )
     db.session.flush()
     db.session.refresh(post, ["open_report_count", "is_hidden"])
-    if post.open_report_count >= AUTO_HIDE_REPORTS and not post.is_hidden:
-        post.is_hidden = True
-        db.session.flush()
-        return True
-    return False
+    if post.is_hidden or _reports_that_can_hide(post) < AUTO_HIDE_REPORTS:
+        return False
+    post.is_hidden = True
+    db.session.flush()
+    return True
+
+
+def _reports_that_can_hide(post: Post) -> int:
+    """Open reports that count toward hiding a post before a moderator has looked.
+
+    Only reports from members enrolled before the post was written count, so accounts made
+    to bury a post cannot hide it, and an instructor's or admin's post is never hidden this
+    way. Every report still reaches the moderation queue.
+    """
+    author_role = db.session.scalar(select(User.role).where(User.id == post.author_id))
+    if author_role in (Role.INSTRUCTOR, Role.ADMIN):
+        return 0
+    return db.session.scalar(
+        select(func.count(Report.id))
+        .join(Thread, Thread.id == post.thread_id)
+        .join(
+            Enrollment,
+            and_(
+                Enrollment.user_id == Report.reporter_id, Enrollment.course_id == Thread.course_id
+            ),
+        )
+        .where(
+            Report.post_id == post.id,
+            Report.resolved_at.is_(None),
+            Enrollment.enrolled_at < post.created_at,
+        )
+    )
 
 
 def resolve_reports(user, post: Post, action: str) -> None:

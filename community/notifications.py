@@ -9,7 +9,7 @@ import re
 import smtplib
 from collections import defaultdict
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, has_request_context, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, literal, or_, select, update
 
@@ -18,6 +18,7 @@ from campus.enrollment import Enrollment, EnrollmentStatus
 from campus.extensions import db
 from campus.mail import build_message, mail_connection
 from campus.models import utcnow
+from campus.urls import external_url
 from community.models import (
     Category,
     EmailMode,
@@ -140,14 +141,32 @@ def _not_hidden():
     return and_(~hidden_thread.exists(), ~hidden_post.exists())
 
 
-def _visible(is_staff) -> object:
-    """Members are not told about hidden threads or posts (not even their titles); staff are.
+def _still_in_course():
+    """The notified member is still enrolled in the thread's course (not withdrawn)."""
+    return (
+        select(Enrollment.id)
+        .join(Thread, Thread.course_id == Enrollment.course_id)
+        .where(
+            Thread.id == Notification.thread_id,
+            Enrollment.user_id == Notification.user_id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        )
+        .correlate(Notification)
+        .exists()
+    )
 
+
+def _visible(is_staff) -> object:
+    """What a notification may show, checked when it is read or emailed, not only when made.
+
+    Staff see everything. Members are not told about hidden threads or posts (not even
+    their titles), nor about a course's forum once they have left the course.
     `is_staff` is a bool for one viewer, or a SQL expression for many (digests).
     """
+    member_may_see = and_(_not_hidden(), _still_in_course())
     if isinstance(is_staff, bool):
-        return literal(True) if is_staff else _not_hidden()
-    return or_(is_staff, _not_hidden())
+        return literal(True) if is_staff else member_may_see
+    return or_(is_staff, member_may_see)
 
 
 def unread_count(user_id: int, is_staff: bool = False) -> int:
@@ -219,13 +238,6 @@ def user_from_token(token: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _external(endpoint: str, **values) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def _pending(mode: str, thread_id: int | None = None):
     query = (
         select(Notification, User, Thread, Course)
@@ -277,8 +289,10 @@ def _release(ids: list[int]) -> None:
 
 def _message(user: User, subject: str, template: str, **context):
     token = unsubscribe_token(user.id)
-    unsubscribe = _external("community.unsubscribe", token=token)
-    text = render_template(template, user=user, unsubscribe=unsubscribe, link=_external, **context)
+    unsubscribe = external_url("community.unsubscribe", token=token)
+    text = render_template(
+        template, user=user, unsubscribe=unsubscribe, link=external_url, **context
+    )
     return build_message(
         user.email,
         subject,

@@ -15,7 +15,7 @@ from campus.models import utcnow
 from community import notifications
 from community.dbutil import insert_for
 from community.models import Category, Follow, Post, PostRevision, ReadMarker, Thread
-from community.moderation import check_can_post
+from community.moderation import check_can_edit, check_can_post
 from community.text import clean_text
 from course.models import Course, Lesson
 
@@ -175,6 +175,7 @@ def edit_post(user, thread: Thread, post: Post, body: str, title: str | None = N
         raise UserError("You can only edit your own posts.", 403)
     if thread.is_locked and not user.is_staff:
         raise UserError("This thread is locked; posts can no longer be edited.", 403)
+    check_can_edit(user)
     body = _clean_body(body)
     new_title = _clean_title(title) if post.number == 1 and title is not None else None
     if body == post.body_source and (new_title is None or new_title == thread.title):

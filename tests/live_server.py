@@ -1,25 +1,18 @@
-"""Run the app under gunicorn on a free loopback port, on the same database as the tests."""
+"""Run the app under gunicorn on a free loopback port, on the same database as the tests.
+
+The launcher itself is bench.common's, so tests and benchmarks serve the app alike."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
+import bench.common
 from tests.conftest import _TMP, TEST_SECRET_KEY, database_url
 from tests.helpers import FIXTURE_CONTENT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(extra: dict | None = None) -> dict:
@@ -31,41 +24,12 @@ def server_env(extra: dict | None = None) -> dict:
         "MAIL_DIR": str(_TMP / "mail"),
         "SECURE_COOKIES": "0",
         "FLASK_DEBUG": "0",
+        "PUBLIC_BASE_URL": "http://campus.test",
     }
     env.update(extra or {})
     return env
 
 
 def start_gunicorn(env: dict, workers: int = 2) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "-",
-            "campus:create_app()",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    """The app under gunicorn on a free loopback port, as the benchmarks run it."""
+    return bench.common.start_gunicorn("campus:create_app()", env, workers=workers, threads=4)

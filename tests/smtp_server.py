@@ -10,7 +10,7 @@ from email.policy import default as default_policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.live_server import free_port
+from bench.common import free_port
 
 
 class Inbox:

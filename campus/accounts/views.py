@@ -29,6 +29,7 @@ from campus.extensions import db, limiter
 from campus.mail import send_email
 from campus.security import is_safe_redirect
 from campus.timezones import default_zone_name
+from campus.urls import external_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -175,7 +176,7 @@ def reset_request():
 
 def _send_reset_email(user) -> None:
     token = services.make_reset_token(user)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = external_url("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_email(
         user.email,

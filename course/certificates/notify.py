@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 
 from campus.mail import send_email
+from campus.urls import external_url
 from course.certificates.models import Certificate
 from course.certificates.pdf import render_certificate
 
@@ -15,11 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def verify_url(code: str) -> str:
-    """PUBLIC_BASE_URL when set (what a printed QR code must point at), else this host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return f"{base.rstrip('/')}/verify/{code}"
-    return url_for("certificates.verify", code=code, _external=True)
+    """What a printed QR code points at: PUBLIC_BASE_URL's verification page."""
+    return external_url("certificates.verify", code=code)
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
 
+from bench.common import stop_gunicorn
 from tests.live_server import server_env, start_gunicorn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +32,7 @@ def live_server(app):
     """Base URL of gunicorn serving the app on the same database as the tests."""
     process, url = start_gunicorn(server_env())
     yield url
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=10)
-    process.stderr.close()
+    stop_gunicorn(process)
 
 
 @pytest.fixture(scope="session")

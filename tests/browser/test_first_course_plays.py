@@ -1,9 +1,8 @@
 """Every lesson of the shipped courses plays in Chromium with its captions loaded."""
 
-import signal
-
 import pytest
 
+from bench.common import stop_gunicorn
 from tests.browser.conftest import screenshot
 from tests.helpers import PASSWORD, import_fixture_course, make_user
 from tests.live_server import PROJECT_ROOT, server_env, start_gunicorn
@@ -21,9 +20,7 @@ def content_server(app):
     process, url = start_gunicorn(server_env({"CONTENT_DIR": str(CONTENT)}))
     yield url
     app.config["CONTENT_DIR"] = saved
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=10)
-    process.stderr.close()
+    stop_gunicorn(process)
 
 
 @pytest.mark.parametrize("slug", COURSES)

@@ -5,10 +5,9 @@ posts written with the sanitizer switched off must catch executions (the check i
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
+from bench.common import stop_gunicorn
 from campus.accounts.models import Role
 from campus.extensions import db
 from community import services
@@ -37,9 +36,7 @@ HOOKS = """
 def forum_server(app):
     process, url = start_gunicorn(server_env({"FORUM_POSTS_PER_PAGE": "1000"}), workers=1)
     yield url
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=10)
-    process.stderr.close()
+    stop_gunicorn(process)
 
 
 def _thread_from(course, author, title, strings, per_post=20):

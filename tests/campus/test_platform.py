@@ -53,7 +53,13 @@ def production_app():
 
 
 def build_production_app(**extra):
-    settings = {**app_settings(), "TESTING": False, "DEBUG": False, **extra}
+    settings = {
+        **app_settings(),
+        "TESTING": False,
+        "DEBUG": False,
+        "PUBLIC_BASE_URL": "https://ce.example.org",
+        **extra,
+    }
     return create_app(settings)
 
 
@@ -71,6 +77,34 @@ def test_production_sets_secure_cookies_and_hsts(monkeypatch, production_app):
 def test_refuses_to_start_without_a_real_secret_key(key):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         build_production_app(SECRET_KEY=key)
+
+
+@pytest.mark.parametrize("base", ["", "ce.example.org"])
+def test_refuses_to_start_without_a_public_base_url(base):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        build_production_app(PUBLIC_BASE_URL=base)
+
+
+def test_a_forged_host_never_reaches_a_reset_email(production_app, tmp_path):
+    app = production_app(
+        TRUSTED_PROXIES=1,
+        SERVER_NAME=None,
+        WTF_CSRF_ENABLED=False,
+        MAIL_SERVER="",
+        MAIL_DIR=str(tmp_path),
+    )
+    user = make_user()
+    response = app.test_client().post(
+        "/account/reset",
+        data={"email": user.email},
+        base_url="https://evil.example",
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
+    assert response.status_code == 302
+    [email] = tmp_path.glob("*.eml")
+    text = email.read_text()
+    assert "https://ce.example.org/account/reset/" in text
+    assert "evil.example" not in text
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 import http.cookiejar
 import re
-import signal
 import socket
 import urllib.error
 import urllib.parse
@@ -10,6 +9,7 @@ import urllib.request
 
 import pytest
 
+from bench.common import stop_gunicorn
 from tests.helpers import make_user
 from tests.live_server import server_env, start_gunicorn
 
@@ -51,9 +51,7 @@ def test_login_limit_is_shared_by_all_workers(app):
     try:
         statuses = [failed_login(base, user.email) for _ in range(7)]
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
-        process.stderr.close()
+        stop_gunicorn(process)
         redis.Redis(*REDIS, db=15).flushdb()
     assert statuses[:5] == [401] * 5
     assert statuses[5:] == [429, 429]

@@ -17,11 +17,11 @@ BASE = "/courses/test-course/forum"
 
 
 def test_three_reports_hide_a_post_until_reviewed(app, course):
+    reporters = [learner_in(course) for _ in range(3)]  # in the course before the post
     author = learner_in(course)
     thread = make_thread(course, author)
     add_replies(thread, [author], 1, body="rude reply")
     reply = db.session.scalar(select(Post).where(Post.number == 2))
-    reporters = [learner_in(course) for _ in range(3)]
     for index, reporter in enumerate(reporters):
         client = client_for(app, reporter)
         post(client, f"{BASE}/p/{reply.id}/report", {"reason": "rude"})
@@ -37,6 +37,29 @@ def test_three_reports_hide_a_post_until_reviewed(app, course):
     post(staff, f"{BASE}/p/{reply.id}/moderate", {"action": "restore", "from": "queue"})
     db.session.refresh(reply)
     assert not reply.is_hidden and reply.open_report_count == 0
+
+
+def _report_three_times(app, course, post_row, reporters) -> None:
+    for reporter in reporters:
+        post(client_for(app, reporter), f"{BASE}/p/{post_row.id}/report", {"reason": "bury it"})
+    db.session.refresh(post_row)
+
+
+def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(app, course):
+    thread = make_thread(course, learner_in(course), body="an unpopular opinion")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    _report_three_times(app, course, first, [learner_in(course) for _ in range(3)])
+    assert not first.is_hidden and first.open_report_count == 3
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    assert "3 reports" in staff.get(f"{BASE}/moderation").get_data(as_text=True)
+
+
+def test_an_instructors_post_is_never_hidden_by_reports(app, course):
+    reporters = [learner_in(course) for _ in range(3)]
+    thread = make_thread(course, make_user(Role.INSTRUCTOR), body="Office hours moved")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    _report_three_times(app, course, first, reporters)
+    assert not first.is_hidden and first.open_report_count == 3
 
 
 def test_pin_lock_hide_move(app, course):
@@ -65,6 +88,38 @@ def test_suspended_member_cannot_post(app, course):
     )
     assert response.status_code == 403
     assert "suspended" in response.get_data(as_text=True)
+
+
+def test_suspended_member_cannot_edit_what_they_posted(app, course):
+    learner = learner_in(course)
+    thread = make_thread(course, learner, body="a fair question")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    staff = client_for(app, make_user(Role.INSTRUCTOR))
+    post(staff, f"{BASE}/members/{learner.id}/suspend", {"action": "suspend", "reason": "abuse"})
+    response = post(
+        client_for(app, learner), f"{BASE}/p/{first.id}/edit", {"title": "ABUSE", "body": "ABUSE"}
+    )
+    assert response.status_code == 403 and "suspended" in response.get_data(as_text=True)
+    db.session.refresh(first)
+    db.session.refresh(thread)
+    assert (first.body_source, thread.title) == ("a fair question", "How do I push in?")
+    assert db.session.scalar(select(PostRevision.id)) is None
+
+
+def test_edits_are_rate_limited_and_keep_the_text(app, course):
+    learner = learner_in(course)
+    thread = make_thread(course, learner, body="version 0")
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    client = client_for(app, learner)
+    for n in range(1, 11):
+        assert (
+            post(client, f"{BASE}/p/{first.id}/edit", {"body": f"version {n}"}).status_code == 302
+        )
+    response = post(client, f"{BASE}/p/{first.id}/edit", {"body": "my eleventh wording"})
+    assert response.status_code == 429
+    assert "my eleventh wording" in response.get_data(as_text=True)
+    db.session.refresh(first)
+    assert first.body_source == "version 10"
 
 
 def test_rate_limit_keeps_the_text(app, course):

@@ -6,13 +6,13 @@ import re
 
 from sqlalchemy import select
 
+from bench.common import free_port
 from campus.accounts.models import Role
 from campus.extensions import db
 from community import notifications
 from community.models import EmailMode, Member, Notification, NotificationKind, Post
 from tests.community.factories import client_for, learner_in, make_thread
 from tests.helpers import make_user, post
-from tests.live_server import free_port
 
 
 def _kinds(user) -> list[str]:
@@ -180,3 +180,24 @@ def test_a_mail_server_outage_loses_neither_the_reply_nor_its_email(
     assert "Sent 1 event email(s)." in result.output, result.output
     assert [m["To"] for m in smtp_server.messages] == [asker.email]
     assert "Sent 0 event email(s)." in runner.invoke(args=["forum", "send-event-emails"]).output
+
+
+def test_a_learner_who_left_the_course_hears_nothing_more_of_its_forum(app, course, smtp_server):
+    from campus.enrollment import EnrollmentStatus, find_enrollment
+
+    leaver, helper = learner_in(course), learner_in(course)
+    _set_mode(leaver, EmailMode.EVENT)
+    thread = make_thread(course, leaver, title="Sensory breaks in grade 2")
+    find_enrollment(leaver.id, course.id).status = EnrollmentStatus.WITHDRAWN
+    db.session.commit()
+    post(
+        client_for(app, helper),
+        f"/courses/test-course/forum/t/{thread.id}/reply",
+        {"body": "Try a movement card"},
+    )
+    assert _kinds(leaver) == [NotificationKind.REPLY]  # recorded, in case they come back
+    assert notifications.unread_count(leaver.id) == 0
+    assert notifications.recent(leaver.id) == []
+    assert smtp_server.messages == []
+    html = client_for(app, leaver).get("/forum/notifications").get_data(as_text=True)
+    assert "Sensory breaks" not in html
