@@ -52,18 +52,22 @@ export function initPlayer(root) {
   // A rate beyond the course maximum is not credited; keep the player within it.
   video.addEventListener("ratechange", () => { if (video.playbackRate > maxRate) video.playbackRate = maxRate; });
 
-  root.addEventListener("keydown", (event) => {
-    if (event.target.closest("select, input, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;
-    const actions = {
-      " ": togglePlay, k: togglePlay, K: togglePlay,
-      j: () => seekBy(-10), J: () => seekBy(-10), l: () => seekBy(10), L: () => seekBy(10),
-      c: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
-      C: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
-      "<": () => stepSpeed(-1), ">": () => stepSpeed(1),
-    };
+  const actions = {
+    " ": togglePlay, k: togglePlay, K: togglePlay,
+    j: () => seekBy(-10), J: () => seekBy(-10), l: () => seekBy(10), L: () => seekBy(10),
+    c: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
+    C: () => setCaptions(captionsButton.getAttribute("aria-pressed") !== "true"),
+    "<": () => stepSpeed(-1), ">": () => stepSpeed(1),
+  };
+  // Letter shortcuts work anywhere on the page except where one types, so they keep
+  // working after a transcript line is chosen. Space stays what it is elsewhere (scroll,
+  // press a button) and on the video itself, whose native controls already toggle it:
+  // handling it there too played and paused on one press.
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("select, input, textarea, [contenteditable]") || event.altKey || event.ctrlKey || event.metaKey) return;
     const action = actions[event.key];
     if (!action) return;
-    if (event.key === " " && event.target.closest("button")) return; // let buttons click
+    if (event.key === " " && (!root.contains(event.target) || event.target === video || event.target.closest("button"))) return;
     event.preventDefault();
     action();
   });
@@ -79,6 +83,9 @@ export function initTranscript(list, video) {
   lines.forEach((line) => line.addEventListener("click", () => {
     video.currentTime = Number(line.dataset.start);
     video.play();
+    // On a phone the transcript sits far below the video: bring the picture into view.
+    const box = video.getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) video.scrollIntoView({ block: "nearest" });
   }));
   let current = null;
   video.addEventListener("timeupdate", () => {

@@ -94,3 +94,30 @@ def test_player_is_keyboard_operable(live_server, page):
     page.keyboard.press("Tab")  # focus leaves the select; shortcuts work again
     page.get_by_role("button", name="0:05 And this is the end of lesson 1.").press("Enter")
     page.wait_for_function("() => document.querySelector('video').currentTime >= 5")
+    # After choosing a transcript line, the letter shortcuts still work.
+    page.keyboard.press("k")
+    assert page.evaluate("() => document.querySelector('video').paused")
+
+
+def test_space_on_the_focused_video_toggles_once(live_server, page):
+    course = import_fixture_course()
+    learner = make_user()
+    make_enrollment(learner, course)
+    page.goto(live_server + "/account/login")
+    page.get_by_label("Email").fill(learner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/dashboard")
+    page.goto(live_server + "/courses/test-course/lessons/lesson-one")
+    page.evaluate("""() => {
+        const video = document.querySelector('video');
+        video.muted = true;
+        window.toggles = 0;
+        video.addEventListener('play', () => window.toggles++);
+        video.addEventListener('pause', () => window.toggles++);
+    }""")
+    page.locator("video").focus()
+    page.keyboard.press(" ")
+    page.wait_for_timeout(700)  # a second, unwanted toggle would have happened by now
+    assert page.evaluate("() => window.toggles") == 1
+    assert not page.evaluate("() => document.querySelector('video').paused")
