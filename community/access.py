@@ -9,7 +9,7 @@ from sqlalchemy import select
 from campus.enrollment import is_enrolled
 from campus.extensions import db, login_manager
 from community.models import Category, Post, Thread
-from course.access import get_published_course
+from course.access import get_published_course, refuse_outsider
 from course.models import Course
 
 
@@ -26,7 +26,7 @@ def get_forum_course(slug: str) -> Course:
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
     if not can_use_forum(current_user, course):
-        abort(403)
+        refuse_outsider(course)
     return course
 
 

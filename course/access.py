@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort
+from typing import NoReturn
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -35,8 +37,17 @@ def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Les
     if lesson is None or not (lesson.is_published or current_user.is_staff):
         abort(404)
     if not can_view_lessons(current_user, course):
-        abort(403)
+        refuse_outsider(course)
     return course, lesson
+
+
+def refuse_outsider(course: Course) -> NoReturn:
+    """A signed-in member outside the course: a page they opened (a browser navigation)
+    takes them to the course page, where they can enroll; anything else gets 403."""
+    if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+        flash(f"Enroll in {course.title} to open its lessons, forum and post-test.", "info")
+        abort(redirect(url_for("course.course_page", slug=course.slug)))
+    abort(403)
 
 
 def _is_staff() -> bool:

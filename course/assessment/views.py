@@ -12,7 +12,7 @@ from campus.accounts.forms import EmptyForm
 from campus.errors import UserError
 from campus.exports import download_response
 from campus.extensions import db
-from course.access import can_view_lessons, get_published_course
+from course.access import can_view_lessons, get_published_course, refuse_outsider
 from course.assessment import reports, services
 from course.assessment.models import PostTestAttempt
 from course.certificates.checklist import checklist
@@ -23,7 +23,7 @@ bp = Blueprint("assessment", __name__)
 def _course_for_learner(slug: str):
     course = get_published_course(slug)
     if not can_view_lessons(current_user, course):
-        abort(403)
+        refuse_outsider(course)
     assessment = services.get_assessment(course.id)
     if assessment is None:
         abort(404)

@@ -55,6 +55,27 @@ def test_anonymous_is_sent_to_login_with_next(client, course):
     assert "/account/login?next=" in response.headers["Location"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [LESSON, "/courses/test-course/forum/", "/courses/test-course/forum/new"],
+)
+def test_an_outsider_opening_a_page_is_offered_enrollment(client, course, path):
+    visitor(client, "outsider", course)
+    response = client.get(path, headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/courses/test-course")
+    page = client.get("/courses/test-course").get_data(as_text=True)
+    assert "Enroll in Test Course to open its lessons, forum and post-test." in page
+    assert "Enroll in this course" in page
+    media = client.get(LESSON + "/video", headers={"Accept": "*/*"})
+    assert media.status_code == 403  # not a page: no redirect to follow
+
+
+def test_create_an_account_keeps_where_the_visitor_was_going(client, course):
+    login_page = client.get(LESSON, follow_redirects=True).get_data(as_text=True)
+    assert 'href="/account/signup?next=/courses/test-course/lessons/lesson-one"' in login_page
+
+
 def test_unpublished_lesson_is_hidden_from_learners_but_not_staff(client, course):
     from sqlalchemy import select
 
