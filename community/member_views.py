@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from campus.accounts.forms import EmptyForm
 from campus.extensions import csrf, db
-from community import bp, notifications
+from community import bp, notifications, queries
 from community.forms import EmailPrefsForm
 from community.models import EmailMode
 
@@ -15,8 +15,33 @@ from community.models import EmailMode
 @bp.get("/forum/notifications")
 @login_required
 def notification_list():
-    items = notifications.recent(current_user.id, current_user.is_staff)
+    per_page = queries.posts_per_page()
+    items = [
+        (
+            notification,
+            title,
+            actor,
+            _post_url(course_slug, notification.thread_id, number, per_page),
+        )
+        for notification, title, course_slug, actor, number in notifications.recent(
+            current_user.id, current_user.is_staff
+        )
+    ]
     return render_template("community/notifications.html", items=items, form=EmptyForm())
+
+
+def _post_url(course_slug: str, thread_id: int, number: int | None, per_page: int) -> str:
+    """The thread page that shows the post, scrolled to it."""
+    if number is None:
+        return url_for("community.thread_page", slug=course_slug, thread_id=thread_id)
+    page = (number - 1) // per_page + 1
+    return url_for(
+        "community.thread_page",
+        slug=course_slug,
+        thread_id=thread_id,
+        page=page if page > 1 else None,
+        _anchor=f"post-{number}",
+    )
 
 
 @bp.post("/forum/notifications/read")

@@ -183,14 +183,15 @@ def unread_count(user_id: int, is_staff: bool = False) -> int:
 
 
 def recent(user_id: int, is_staff: bool = False, limit: int = 50):
-    """A member's latest notifications with thread, course and actor names (one query)."""
+    """A member's latest notifications with thread, course, actor and post number (one query)."""
     actor = User.__table__.alias("actor")
     return (
         db.session.execute(
-            select(Notification, Thread.title, Course.slug, actor.c.full_name)
+            select(Notification, Thread.title, Course.slug, actor.c.full_name, Post.number)
             .join(Thread, Thread.id == Notification.thread_id)
             .join(Course, Course.id == Thread.course_id)
             .outerjoin(actor, actor.c.id == Notification.actor_id)
+            .outerjoin(Post, Post.id == Notification.post_id)
             .where(Notification.user_id == user_id, _visible(is_staff))
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
@@ -207,6 +208,21 @@ def mark_read(user_id: int, notification_id: int | None = None) -> int:
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
     return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def mark_thread_read(user_id: int, thread_id: int, up_to_number: int) -> None:
+    """Reading a thread reads its notifications for the posts now on screen (one UPDATE)."""
+    shown = select(Post.id).where(Post.thread_id == thread_id, Post.number <= up_to_number)
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.thread_id == thread_id,
+            Notification.read_at.is_(None),
+            or_(Notification.post_id.is_(None), Notification.post_id.in_(shown)),
+        )
+        .values(read_at=utcnow())
+    )
 
 
 def set_email_mode(user_id: int, mode: str) -> None:

@@ -92,6 +92,8 @@ def new_thread(slug: str):
         form.category.data = request.args.get("category") or form.category.data
         form.lesson.data = request.args.get("lesson", "")
         form.second.data = request.args.get("t", type=int)
+        # "Ask about this moment" is a question: an answer to it can then be accepted.
+        form.is_question.data = bool(form.lesson.data)
     lesson = queries.lesson_for(course.id, form.lesson.data)
     status = 200
     if request.method == "POST":
@@ -125,9 +127,12 @@ def thread_page(slug: str, thread_id: int):
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
     page = queries.thread_page(thread, current_user, _page_arg())
-    response = _render_thread(course, thread, page, ReplyForm(body=_quote_prefill(course)))
     last_shown = page.posts[-1].post.number if page.posts else 0
-    if last_shown > page.last_read:  # unread tracking: the one write a page view makes
+    reading_new = last_shown > page.last_read
+    if reading_new:  # before rendering, so the bell on this page already counts them read
+        notifications.mark_thread_read(current_user.id, thread.id, last_shown)
+    response = _render_thread(course, thread, page, ReplyForm(body=_quote_prefill(course)))
+    if reading_new:  # unread tracking: the only writes a page view makes
         # After rendering: a commit expires the loaded posts, and re-reading them would
         # cost a query per post.
         services.mark_read(current_user, thread, last_shown)

@@ -3,6 +3,8 @@ lesson moments and full-text search (SQLite FTS5 or PostgreSQL, whichever is und
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from campus.accounts.models import Role
@@ -168,7 +170,11 @@ def test_lesson_moment_thread_and_lesson_listing(app, course):
     lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "lesson-two"))
     client = client_for(app, learner)
     form = client.get(f"{BASE}/new?lesson=lesson-two&t=5&category=problem-solving")
-    assert "Lesson two at 0:05" in form.get_data(as_text=True)
+    html = form.get_data(as_text=True)
+    assert "Lesson two at 0:05" in html
+    assert re.search(
+        r'<input[^>]*checked[^>]*name="is_question"|<input[^>]*name="is_question"[^>]*checked', html
+    )
     response = post(
         client,
         f"{BASE}/new",

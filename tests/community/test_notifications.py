@@ -201,3 +201,21 @@ def test_a_learner_who_left_the_course_hears_nothing_more_of_its_forum(app, cour
     assert smtp_server.messages == []
     html = client_for(app, leaver).get("/forum/notifications").get_data(as_text=True)
     assert "Sensory breaks" not in html
+
+
+def test_opening_the_thread_reads_its_notifications_and_the_link_goes_to_the_post(app, course):
+    asker, helper = learner_in(course), learner_in(course)
+    thread = make_thread(course, asker, title="Pencil grip in art class")
+    post(
+        client_for(app, helper),
+        f"/courses/test-course/forum/t/{thread.id}/reply",
+        {"body": "Try a short crayon"},
+    )
+    asker_client = client_for(app, asker)
+    listing = asker_client.get("/forum/notifications").get_data(as_text=True)
+    link = f'href="/courses/test-course/forum/t/{thread.id}#post-2"'
+    assert link in listing
+    assert notifications.unread_count(asker.id) == 1
+    page = asker_client.get(f"/courses/test-course/forum/t/{thread.id}").get_data(as_text=True)
+    assert notifications.unread_count(asker.id) == 0
+    assert 'class="count">' not in page  # the bell on that very page is already clear
