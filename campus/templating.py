@@ -18,8 +18,12 @@ def format_clock(seconds: float) -> str:
 
 
 def duration_label(seconds: float) -> str:
-    """'4 min 05 s' style label for a lesson's length."""
-    total = round(seconds or 0)
+    """'4 min 05 s' style label for a lesson's length.
+
+    Whole seconds are dropped, as the player's clock drops them, so a lesson of 1127.9 s
+    reads 18 min 47 s here and 18:47 in the player.
+    """
+    total = int(seconds or 0)
     minutes, secs = divmod(total, 60)
     if minutes >= 60:
         hours, minutes = divmod(minutes, 60)

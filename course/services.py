@@ -29,6 +29,7 @@ class CoursePage:
     outline: list[tuple[Module, list[Lesson]]]
     contact_hours: float
     lesson_count: int
+    video_seconds: float
     enrollment: Enrollment | None
     can_view: bool
     extras: dict = field(default_factory=dict)
@@ -78,6 +79,7 @@ def course_page_data(course: Course, user) -> CoursePage:
         outline=outline,
         contact_hours=ce_rules.contact_hours(course.ce, contact_minutes(course, lessons)),
         lesson_count=len(lessons),
+        video_seconds=sum(lesson.duration_seconds for lesson in lessons),
         enrollment=enrollment,
         can_view=user.is_authenticated and (user.is_staff or _is_active(enrollment)),
         extras={"progress": course_progress(user, course, outline) if enrollment else None},

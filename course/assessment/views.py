@@ -16,6 +16,8 @@ from course.access import can_view_lessons, get_published_course, refuse_outside
 from course.assessment import reports, services
 from course.assessment.models import PostTestAttempt
 from course.certificates.checklist import checklist
+from course.models import course_outline
+from course.progress.summary import course_progress
 
 bp = Blueprint("assessment", __name__)
 
@@ -35,14 +37,22 @@ def _course_for_learner(slug: str):
 def posttest(slug: str):
     course, assessment = _course_for_learner(slug)
     status = services.posttest_status(current_user, course, assessment)
+    steps = checklist(current_user, course)
     return render_template(
         "course/ce/posttest.html",
         course=course,
         assessment=assessment,
         status=status,
-        checklist=checklist(current_user, course),
+        checklist=steps,
+        unfinished=_unfinished_lessons(course) if not steps.lessons_complete else [],
         form=EmptyForm(),
     )
+
+
+def _unfinished_lessons(course) -> list:
+    """While the post-test is locked: which lessons are left, and how far along each is."""
+    progress = course_progress(current_user, course, course_outline(course.id))
+    return [status for status in progress.ordered if not status.completed]
 
 
 @bp.post("/courses/<slug>/posttest/start")

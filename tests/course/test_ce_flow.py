@@ -33,6 +33,10 @@ def test_posttest_is_locked_until_every_lesson_is_complete(client):
     assert latest_attempt(user, course) is None
     page = client.get(f"/courses/{course.slug}/posttest").get_data(as_text=True)
     assert "opens when you have watched every lesson" in page
+    left = page.split('id="left-heading"', 1)[1]  # the list of what is left, and only that
+    assert "Second lesson" in left and "0% watched" in left
+    assert "First lesson" not in left
+    assert f'href="/courses/{course.slug}/lessons/second-lesson"' in left
 
 
 def test_no_certificate_before_each_step(client):
