@@ -63,8 +63,15 @@ def dashboard():
     courses = [course for _, course in rows]
     checklists = ce_checklists(current_user, courses)
     progress = dashboard_progress(current_user, courses)
+    staff_courses = (
+        db.session.scalars(published_courses_query()).all() if current_user.is_staff else []
+    )
     return render_template(
-        "course/dashboard.html", rows=rows, checklists=checklists, progress=progress
+        "course/dashboard.html",
+        rows=rows,
+        checklists=checklists,
+        progress=progress,
+        staff_courses=staff_courses,
     )
 
 

@@ -53,7 +53,9 @@ def test_accounts_made_after_a_post_cannot_hide_it_but_reach_the_queue(app, cour
     _report_three_times(app, course, first, [learner_in(course) for _ in range(3)])
     assert not first.is_hidden and first.open_report_count == 3
     staff = client_for(app, make_user(Role.INSTRUCTOR))
-    assert "3 reports" in staff.get(f"{BASE}/moderation").get_data(as_text=True)
+    queue = staff.get(f"{BASE}/moderation").get_data(as_text=True)
+    assert "3 reports" in queue
+    assert "Dismiss the reports" in queue and "Keep it hidden" not in queue  # it is not hidden
 
 
 def test_an_instructors_post_is_never_hidden_by_reports(app, course):
@@ -89,7 +91,9 @@ def test_suspended_member_cannot_post(app, course):
         client, f"{BASE}/new", {"category": "introductions", "title": "Hi", "body": "x"}
     )
     assert response.status_code == 403
-    assert "suspended" in response.get_data(as_text=True)
+    assert "suspended" in response.get_data(as_text=True) and "Reason: spam" in response.get_data(
+        as_text=True
+    )
 
 
 def test_suspended_member_cannot_edit_what_they_posted(app, course):

@@ -21,3 +21,19 @@ def test_lesson_lengths_read_the_same_as_the_player_clock():
     assert duration_label(1127.9) == "18 min 47 s"
     assert format_clock(1127.9) == "18:47"
     assert duration_label(3 * 3600 + 59.9) == "3 h 00 min"
+
+
+def test_staff_land_on_their_tools_not_on_an_empty_learner_dashboard(client, course):
+    from campus.accounts.models import Role
+    from tests.course.ce_helpers import import_ce_course
+    from tests.helpers import login, make_user
+
+    ce_course = import_ce_course()
+    login(client, make_user(Role.INSTRUCTOR))
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "not enrolled in any course" not in dashboard
+    assert 'href="/courses/test-course/learners"' in dashboard
+    assert f'href="/admin/courses/{ce_course.slug}/certificates"' in dashboard
+    assert 'href="/courses/test-course/forum/moderation"' in dashboard
+    page = client.get(f"/courses/{ce_course.slug}").get_data(as_text=True)
+    assert "Staff tools" in page and "Your CE certificate" not in page
