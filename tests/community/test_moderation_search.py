@@ -254,3 +254,15 @@ def test_search_follows_edits_and_hides(app, course):
     db.session.commit()
     assert search_posts(course.id, learner, "giraffe") == []
     assert len(search_posts(course.id, make_user(Role.INSTRUCTOR), "giraffe")) == 1
+
+
+def test_search_results_show_text_not_markdown(app, course):
+    learner = learner_in(course)
+    make_thread(course, learner, title="Plans", body="A **504 plan** differs from an IEP")
+    html = client_for(app, learner).get(f"{BASE}/search?q=differs").get_data(as_text=True)
+    assert "A 504 plan differs from an IEP" in html and "**504" not in html
+
+
+def test_learners_are_told_who_starts_announcements(app, course):
+    html = client_for(app, learner_in(course)).get(f"{BASE}/?category=announcements").get_data(as_text=True)
+    assert "Only instructors start threads here" in html
