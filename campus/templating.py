@@ -18,16 +18,16 @@ def format_clock(seconds: float) -> str:
 
 
 def duration_label(seconds: float) -> str:
-    """'4 min 05 s' style label for a lesson's length.
+    """'4 min 05 s' for a lesson's length, '5 h 39 min' for an hour or more.
 
-    Whole seconds are dropped, as the player's clock drops them, so a lesson of 1127.9 s
-    reads 18 min 47 s here and 18:47 in the player.
+    Under an hour the part second is dropped, as the player's clock drops it, so a lesson
+    of 1127.9 s reads 18 min 47 s here and 18:47 in the player. Hours are rounded to the
+    minute, so a course total agrees with its contact hours (5.65 h reads 5 h 39 min).
     """
-    total = int(seconds or 0)
-    minutes, secs = divmod(total, 60)
-    if minutes >= 60:
-        hours, minutes = divmod(minutes, 60)
+    if (seconds or 0) >= 3600:
+        hours, minutes = divmod(round(seconds / 60), 60)
         return f"{hours} h {minutes:02d} min"
+    minutes, secs = divmod(int(seconds or 0), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
