@@ -68,7 +68,8 @@ def test_pages_have_no_serious_accessibility_violations(live_server, audit_page)
     assert {path: found for path, found in problems.items() if found} == {}
 
 
-def test_player_is_keyboard_operable(live_server, page):
+def _open_lesson_by_keyboard_login(live_server, page) -> None:
+    """An enrolled learner logs in (Enter submits) and opens the first lesson."""
     course = import_fixture_course()
     learner = make_user()
     make_enrollment(learner, course)
@@ -78,6 +79,10 @@ def test_player_is_keyboard_operable(live_server, page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/dashboard")
     page.goto(live_server + "/courses/test-course/lessons/lesson-one")
+
+
+def test_player_is_keyboard_operable(live_server, page):
+    _open_lesson_by_keyboard_login(live_server, page)
     page.evaluate("() => { document.querySelector('video').muted = true; }")
     page.get_by_role("button", name="Play").focus()
     page.keyboard.press("Enter")
@@ -100,15 +105,7 @@ def test_player_is_keyboard_operable(live_server, page):
 
 
 def test_space_on_the_focused_video_toggles_once(live_server, page):
-    course = import_fixture_course()
-    learner = make_user()
-    make_enrollment(learner, course)
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill(learner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/dashboard")
-    page.goto(live_server + "/courses/test-course/lessons/lesson-one")
+    _open_lesson_by_keyboard_login(live_server, page)
     page.evaluate("""() => {
         const video = document.querySelector('video');
         video.muted = true;
