@@ -24,6 +24,8 @@ from campus.accounts.forms import (
     ResetRequestForm,
     SignupForm,
 )
+from campus.accounts.models import User
+from campus.after_response import after_response
 from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.mail import send_email
@@ -167,14 +169,17 @@ def reset_request():
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
         if user is not None and not user.is_disabled:
-            _send_reset_email(user)
+            # After the response: the answer takes as long whether or not the account
+            # exists, and a mail-server failure is logged instead of shown.
+            after_response(_send_reset_email, user.id)
         # The same answer either way, so the form does not reveal who has an account.
         flash("If that email has an account, a reset link is on its way.", "info")
         return redirect(url_for("accounts.login"))
     return render_template("campus/reset_request.html", form=form)
 
 
-def _send_reset_email(user) -> None:
+def _send_reset_email(user_id: int) -> None:
+    user = db.session.get(User, user_id)
     token = services.make_reset_token(user)
     link = external_url("accounts.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60

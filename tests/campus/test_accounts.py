@@ -315,3 +315,22 @@ def test_csrf_token_helper_is_honest(client):
     assert response.status_code == 400
     csrf_token_for(client, client.application)
     assert user_count() == 0
+
+
+def test_reset_request_answers_the_same_when_the_mail_server_is_down(app, client, smtp_server):
+    from bench.common import free_port
+
+    user = make_user()
+    working_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nothing listens: connection refused
+    try:
+        known = post(client, "/account/reset", {"email": user.email}, follow_redirects=True)
+        unknown = post(
+            client, "/account/reset", {"email": "nobody@example.org"}, follow_redirects=True
+        )
+    finally:
+        app.config["MAIL_PORT"] = working_port
+    assert known.status_code == unknown.status_code == 200
+    message = "If that email has an account, a reset link is on its way."
+    assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    assert smtp_server.messages == []
