@@ -123,6 +123,17 @@ def start_attempt(user, course: Course) -> PostTestAttempt:
     return attempt
 
 
+def questions_per_attempt(course_id: int, assessment: CourseAssessment) -> int:
+    """How many questions an attempt shows: the bank's active items, or the draw if fewer."""
+    bank = db.session.scalar(
+        select(func.count(PostTestQuestion.id)).where(
+            PostTestQuestion.course_id == course_id, PostTestQuestion.is_retired.is_(False)
+        )
+    )
+    draw = assessment.setting("draw")
+    return min(bank, draw) if draw else bank
+
+
 def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> list[dict]:
     rng = secrets.SystemRandom()
     draw = assessment.setting("draw")

@@ -45,6 +45,7 @@ def posttest(slug: str):
         status=status,
         checklist=steps,
         unfinished=_unfinished_lessons(course) if not steps.lessons_complete else [],
+        question_count=services.questions_per_attempt(course.id, assessment),
         form=EmptyForm(),
     )
 

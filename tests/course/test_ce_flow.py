@@ -33,6 +33,7 @@ def test_posttest_is_locked_until_every_lesson_is_complete(client):
     assert latest_attempt(user, course) is None
     page = client.get(f"/courses/{course.slug}/posttest").get_data(as_text=True)
     assert "opens when you have watched every lesson" in page
+    assert "5 multiple-choice questions an attempt · pass mark 80%" in page
     left = page.split('id="left-heading"', 1)[1]  # the list of what is left, and only that
     assert "Second lesson" in left and "0% watched" in left
     assert "First lesson" not in left
