@@ -264,5 +264,9 @@ def test_search_results_show_text_not_markdown(app, course):
 
 
 def test_learners_are_told_who_starts_announcements(app, course):
-    html = client_for(app, learner_in(course)).get(f"{BASE}/?category=announcements").get_data(as_text=True)
+    html = (
+        client_for(app, learner_in(course))
+        .get(f"{BASE}/?category=announcements")
+        .get_data(as_text=True)
+    )
     assert "Only instructors start threads here" in html
