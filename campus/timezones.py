@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
 from flask_login import current_user
@@ -58,10 +58,8 @@ def default_zone_name() -> str:
 def zone_of(user) -> ZoneInfo:
     """The zone a user's days are counted in: their own choice, else the site's default."""
     name = getattr(user, "time_zone", None)
-    try:
-        return ZoneInfo(name if is_zone(name) else default_zone_name())
-    except ZoneInfoNotFoundError:  # a DEFAULT_TIME_ZONE typo must not take pages down
-        return ZoneInfo("UTC")
+    # DEFAULT_TIME_ZONE is checked at start-up (campus.config.check_time_zone).
+    return ZoneInfo(name if is_zone(name) else default_zone_name())
 
 
 def local_date(moment: datetime, user) -> date:

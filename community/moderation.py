@@ -48,13 +48,12 @@ def _check_not_suspended(user) -> None:
         raise UserError("Your forum access is suspended, so you cannot post." + reason, 403)
 
 
-def _check_rate(user, column, limit_setting: str, default: int, verb: str) -> None:
-    """At most FORUM_<...>_PER_WINDOW rows by this learner in the window (staff are exempt)."""
+def _check_rate(user, author, created_at, limit_setting: str, default: int, verb: str) -> None:
+    """At most `limit_setting` rows by this learner in the window (staff are exempt)."""
     if user.is_staff:
         return
     limit = int(current_app.config.get(limit_setting, default))
     window = int(current_app.config.get("FORUM_POST_WINDOW_SECONDS", 60))
-    author, created_at = column
     since = utcnow() - timedelta(seconds=window)
     recent = db.session.scalar(select(func.count()).where(author == user.id, created_at >= since))
     if recent >= limit:
@@ -68,7 +67,7 @@ def _check_rate(user, column, limit_setting: str, default: int, verb: str) -> No
 def check_can_post(user) -> None:
     """Suspended members cannot post; learners get a per-member rate limit."""
     _check_not_suspended(user)
-    _check_rate(user, (Post.author_id, Post.created_at), "FORUM_POSTS_PER_WINDOW", 5, "posted")
+    _check_rate(user, Post.author_id, Post.created_at, "FORUM_POSTS_PER_WINDOW", 5, "posted")
 
 
 def check_can_edit(user) -> None:
@@ -77,7 +76,8 @@ def check_can_edit(user) -> None:
     _check_not_suspended(user)
     _check_rate(
         user,
-        (PostRevision.editor_id, PostRevision.created_at),
+        PostRevision.editor_id,
+        PostRevision.created_at,
         "FORUM_EDITS_PER_WINDOW",
         10,
         "edited",

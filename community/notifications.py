@@ -274,17 +274,7 @@ def _pending(mode: str, thread_id: int | None = None):
     return db.session.execute(query).tuples().all()
 
 
-def _claim(ids: list[int]) -> bool:
-    """Mark notifications emailed; False if another process got there first."""
-    done = db.session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
-        .values(emailed_at=utcnow())
-    ).rowcount
-    return done == len(ids)
-
-
-def _claim_each(ids: list[int]) -> set[int]:
+def _claim(ids: list[int]) -> set[int]:
     """Mark notifications emailed in one statement; the ids this process won."""
     if not ids:
         return set()
@@ -328,13 +318,13 @@ def send_event_emails(thread_id: int | None = None) -> int:
     not yet sent are released for the next run, and the error is logged, not raised.
     """
     pending = _pending(EmailMode.EVENT.value, thread_id)
-    claimed = _claim_each([notification.id for notification, *_ in pending])
+    claimed = _claim([notification.id for notification, *_ in pending])
     db.session.commit()
-    unsent = [item for item in pending if item[0].id in claimed]
+    mine = [item for item in pending if item[0].id in claimed]
+    sent = 0
     try:
         with mail_connection() as send:
-            while unsent:
-                notification, user, thread, course = unsent[0]
+            for notification, user, thread, course in mine:
                 subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
                 send(
                     _message(
@@ -346,11 +336,11 @@ def send_event_emails(thread_id: int | None = None) -> int:
                         course=course,
                     )
                 )
-                unsent.pop(0)
+                sent += 1
     except (smtplib.SMTPException, OSError):
-        log.exception("forum email stopped; %d left for the next run", len(unsent))
-        _release([notification.id for notification, *_ in unsent])
-    return len(claimed) - len(unsent)
+        log.exception("forum email stopped; %d left for the next run", len(mine) - sent)
+        _release([notification.id for notification, *_ in mine[sent:]])
+    return sent
 
 
 def send_digests() -> int:
@@ -369,7 +359,7 @@ def send_digests() -> int:
         with mail_connection() as send:
             for user_id, items in by_user.items():
                 ids = [n.id for n, _, _ in items]
-                if not _claim(ids):
+                if _claim(ids) != set(ids):  # another run got some of them first
                     db.session.rollback()
                     continue
                 db.session.commit()
