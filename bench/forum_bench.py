@@ -73,7 +73,7 @@ def search_timings(app, course, reader, total: int) -> dict:
     from campus.extensions import db
     from campus.models import utcnow
     from community.models import Post, Thread
-    from community.search import search_posts
+    from community.queries import search_posts
     from tests.community.factories import category
 
     words = [

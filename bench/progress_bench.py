@@ -81,7 +81,7 @@ def seed(app, learners: int, lessons: int, rng: random.Random) -> list[dict]:
     from werkzeug.security import generate_password_hash
 
     from campus.accounts.models import User
-    from campus.enrollment import Enrollment
+    from campus.enrollment.models import Enrollment
     from campus.extensions import db
     from course.models import Course, Lesson, Module
     from course.progress.models import LessonProgress, TimeOnTask, ViewingSession

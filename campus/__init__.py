@@ -82,7 +82,7 @@ def _init_extensions(app: Flask) -> None:
 def import_all_models() -> None:
     """Import every area's models so the metadata (and Alembic) sees all tables."""
     import campus.accounts.models  # noqa: F401
-    import campus.enrollment  # noqa: F401
+    import campus.enrollment.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
     import course.certificates.models  # noqa: F401
@@ -91,22 +91,40 @@ def import_all_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from campus.accounts.views import bp as accounts_bp
-    from campus.cli import register_cli
-    from campus.health import bp as health_bp
-    from course.assessment.views import bp as assessment_bp
-    from course.certificates.admin import bp as certificates_admin_bp
-    from course.certificates.views import bp as certificates_bp
+    """Every blueprint and CLI group of every area, in one explicit list."""
+    from campus.accounts import views as accounts
+    from campus.accounts.cli import users_cli
+    from campus.health import bp as health
+    from community import views as forum
+    from community.cli import forum_cli
+    from community.moderation import admin_views as moderation
+    from community.notifications import views as notifications
+    from course import views as catalog
+    from course.assessment import admin_views as assessment_admin
+    from course.certificates import admin_views as certificates_admin
+    from course.certificates import views as certificates
     from course.cli import course_cli
-    from course.progress.views import bp as progress_bp
-    from course.views import bp as course_bp
+    from course.completion import views as completion
+    from course.progress import admin_views as progress_admin
+    from course.progress import views as progress
 
-    for blueprint in (health_bp, accounts_bp, course_bp, progress_bp):
+    for blueprint in (
+        health,
+        accounts.bp,
+        catalog.bp,
+        progress.bp,
+        progress_admin.bp,
+        completion.bp,
+        assessment_admin.bp,
+        certificates.bp,
+        certificates_admin.bp,
+        forum.bp,
+        moderation.bp,
+        notifications.bp,
+    ):
         app.register_blueprint(blueprint)
-    for blueprint in (assessment_bp, certificates_bp, certificates_admin_bp):
-        app.register_blueprint(blueprint)
-    register_cli(app)
-    app.cli.add_command(course_cli)
+    for group in (users_cli, course_cli, forum_cli):
+        app.cli.add_command(group)
 
     import community
 

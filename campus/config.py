@@ -21,6 +21,14 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return default if value is None else int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'campus.sqlite3'}"
 
@@ -38,7 +46,7 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
@@ -50,8 +58,8 @@ def load_config(instance_path: Path) -> dict:
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "240 per minute"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
-        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -61,8 +69,13 @@ def load_config(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "HSTS_ENABLED": not debug and _bool("SECURE_COOKIES", True),
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "DEFAULT_TIME_ZONE": os.environ.get("DEFAULT_TIME_ZONE", "America/New_York"),
+        "FORUM_POSTS_PER_PAGE": _int("FORUM_POSTS_PER_PAGE", 25),
+        "FORUM_THREADS_PER_PAGE": _int("FORUM_THREADS_PER_PAGE", 30),
+        "FORUM_POSTS_PER_WINDOW": _int("FORUM_POSTS_PER_WINDOW", 5),
+        "FORUM_EDITS_PER_WINDOW": _int("FORUM_EDITS_PER_WINDOW", 10),
+        "FORUM_POST_WINDOW_SECONDS": _int("FORUM_POST_WINDOW_SECONDS", 60),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -31,3 +32,12 @@ def is_postgres() -> bool:
     from campus.extensions import db
 
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_for(model):
+    """An INSERT with on_conflict_* methods for the current database (SQLite and PostgreSQL
+    both speak INSERT ... ON CONFLICT)."""
+    from campus.extensions import db
+
+    module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model)

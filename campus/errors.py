@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,21 @@ class UserError(Exception):
         self.message = message
         if status_code is not None:
             self.status_code = status_code
+
+
+@contextmanager
+def user_errors_flashed() -> Iterator[None]:
+    """Around a POST view's act-commit-flash: a UserError rolls the request back, then
+    403 and 404 become that error page and anything else is flashed for the next page."""
+    try:
+        yield
+    except UserError as error:
+        from campus.extensions import db
+
+        db.session.rollback()
+        if error.status_code in (403, 404):
+            abort(error.status_code)
+        flash(error.message, "error")
 
 
 def wants_json() -> bool:

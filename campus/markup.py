@@ -11,7 +11,6 @@ from functools import cache
 
 import bleach
 from bleach.linkifier import Linker, build_url_re
-from flask import current_app, has_app_context
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -102,28 +101,12 @@ def _linker() -> Linker:
     )
 
 
-def _disabled_for_tests() -> bool:
-    """True only when a test sets app.config["MARKUP_SANITIZER_DISABLED"] in its own process
-    (never read from the environment): the browser XSS check uses it to prove it can catch
-    script execution."""
-    return has_app_context() and bool(current_app.config.get("MARKUP_SANITIZER_DISABLED"))
-
-
-@cache
-def _unsafe_markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True})
-
-
 def sanitize_html(html: str) -> str:
     """Keep only allow-listed tags, attributes and URL schemes; links get rel=nofollow."""
-    if _disabled_for_tests():
-        return html
     cleaned = _cleaner().clean(html)
     return _linker().linkify(cleaned)
 
 
 def render_markdown(source: str) -> Markup:
     """Render Markdown (raw HTML disabled) and sanitize the result."""
-    if _disabled_for_tests():
-        return Markup(_unsafe_markdown().render(source or ""))  # noqa: S704 - test-only switch
     return Markup(sanitize_html(_markdown().render(source or "")))  # noqa: S704 - sanitized

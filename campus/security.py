@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
 
 CSP = "; ".join(
     [
@@ -31,6 +31,17 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def safe_target(target: str | None, fallback: str) -> str:
+    """Where to send the browser next: ``target`` when it is on this site, else ``fallback``.
+
+    The one home of the safe-redirect rule (``next`` parameters, form fields, the Referer).
+    A full URL on this very host, as a Referer is, counts as its path.
+    """
+    if target and has_request_context() and target.startswith(request.host_url):
+        target = "/" + target[len(request.host_url) :]
+    return target if is_safe_redirect(target) else fallback
 
 
 def add_security_headers(response):

@@ -1,38 +1,27 @@
-"""community: the course forum beside the lessons (categories, threads, answers,
-lesson moments, notifications, search, moderation)."""
+"""community: the course forum beside the lessons (categories, threads, answers, lesson
+moments, search), with its moderation and notifications sub-packages.
+
+Its blueprints and CLI are registered by campus.create_app like every other area's;
+init_app adds what the rest of the site needs from the forum.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
-
-bp = Blueprint("community", __name__)
+from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the forum's routes, nav context, lesson-page helper and CLI."""
-    import os
-
-    from community import member_views, moderation_views, views  # noqa: F401 - routes on bp
-    from community.cli import forum_cli
+    """The bell's count on every page, a lesson's threads on the lesson page, the
+    categories seeded when a course is imported, and the search index kept out of
+    Alembic's autogenerate."""
+    from community.models import alembic_include_object
+    from community.services import seed_forum_categories
     from community.templating import forum_context, lesson_threads_for
+    from course.signals import course_imported
 
-    for key, default in (
-        ("FORUM_POSTS_PER_PAGE", 25),
-        ("FORUM_THREADS_PER_PAGE", 30),
-        ("FORUM_POSTS_PER_WINDOW", 5),
-        ("FORUM_POST_WINDOW_SECONDS", 60),
-    ):
-        app.config.setdefault(key, int(os.environ.get(key, default)))
-    app.register_blueprint(bp)
-    _hide_search_index_from_autogenerate(app)
     app.context_processor(forum_context)
     app.add_template_global(lesson_threads_for, "forum_lesson_threads")
-    app.cli.add_command(forum_cli)
-
-
-def _hide_search_index_from_autogenerate(app: Flask) -> None:
-    from community.search import alembic_include_object
-
+    course_imported.connect(seed_forum_categories)
     migrate = app.extensions.get("migrate")
     if migrate is not None:
         migrate.configure_args.setdefault("include_object", alembic_include_object)

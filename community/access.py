@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
-from campus.enrollment import is_enrolled
+from campus.enrollment.queries import is_enrolled
 from campus.extensions import db, login_manager
 from community.models import Category, Post, Thread
 from course.access import get_published_course, refuse_outsider
@@ -35,7 +35,7 @@ def get_thread(course: Course, thread_id: int) -> Thread:
     thread = db.session.get(Thread, thread_id)
     if thread is None or thread.course_id != course.id:
         abort(404)
-    if thread.is_hidden and not current_user.is_staff:
+    if thread.is_hidden and not sees_hidden(current_user):
         abort(404)
     return thread
 
@@ -46,7 +46,7 @@ def get_post(course: Course, post_id: int) -> tuple[Thread, Post]:
     ).first()
     if row is None or row.Thread.course_id != course.id:
         abort(404)
-    if row.Thread.is_hidden and not current_user.is_staff:
+    if row.Thread.is_hidden and not sees_hidden(current_user):
         abort(404)
     return row.Thread, row.Post
 
@@ -61,9 +61,48 @@ def get_category(course: Course, slug: str) -> Category:
 
 
 def require_staff() -> None:
-    if not current_user.is_staff:
+    if not can_moderate(current_user):
         abort(403)
 
 
+# --- The forum's rules: their one home. Services enforce them, queries turn them into the
+# flags templates read (PostRow.can_edit, ThreadPage.can_reply, ...). ---------------------
+
+
+def can_moderate(user) -> bool:
+    """Instructors and admins moderate: pin, lock, hide, move, suspend, read histories."""
+    return user.is_staff
+
+
+def sees_hidden(user) -> bool:
+    """Hidden threads and posts exist only for moderators."""
+    return can_moderate(user)
+
+
 def can_edit(user, post: Post) -> bool:
-    return user.is_staff or post.author_id == user.id
+    return can_moderate(user) or post.author_id == user.id
+
+
+def can_report(user, post: Post) -> bool:
+    """Members report others' posts; moderators act on them directly instead."""
+    return not can_moderate(user) and post.author_id != user.id
+
+
+def can_suspend(user, author) -> bool:
+    """Moderators suspend learners, never other staff."""
+    return can_moderate(user) and not author.is_staff
+
+
+def can_reply(user, thread: Thread) -> bool:
+    """A locked thread takes replies from moderators only."""
+    return not thread.is_locked or can_moderate(user)
+
+
+def can_accept(user, thread: Thread) -> bool:
+    """The asker or a moderator marks the answer that worked, on question threads."""
+    return thread.is_question and (can_moderate(user) or user.id == thread.author_id)
+
+
+def can_start_in(user, category: Category) -> bool:
+    """Staff-only categories (Announcements) take new threads from staff alone."""
+    return can_moderate(user) or not category.is_staff_only

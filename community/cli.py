@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from community import notifications
+from community.notifications import jobs as notifications
 
 
 @click.group("forum")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import and_, select
+from flask import current_app, url_for
+from sqlalchemy import and_, func, select, text
 
 from campus.accounts.models import User
 from campus.extensions import db
+from community import access
 from community.models import Category, Follow, Post, ReadMarker, Thread
 from course.models import Lesson
 
@@ -28,11 +30,31 @@ class ThreadRow:
 
 
 def threads_per_page() -> int:
-    return int(current_app.config.get("FORUM_THREADS_PER_PAGE", 30))
+    return current_app.config["FORUM_THREADS_PER_PAGE"]
 
 
 def posts_per_page() -> int:
-    return int(current_app.config.get("FORUM_POSTS_PER_PAGE", 25))
+    return current_app.config["FORUM_POSTS_PER_PAGE"]
+
+
+def page_of(number: int) -> int:
+    """The page of its thread that shows post ``number``: the one home of this rule."""
+    return (max(number, 1) - 1) // posts_per_page() + 1
+
+
+def post_url(course_slug: str, thread_id: int, number: int | None = None, **values) -> str:
+    """The thread page that shows the post, scrolled to it (page 1 needs no ?page=)."""
+    if number is None:
+        return url_for("community.thread_page", slug=course_slug, thread_id=thread_id, **values)
+    page = page_of(number)
+    return url_for(
+        "community.thread_page",
+        slug=course_slug,
+        thread_id=thread_id,
+        page=page if page > 1 else None,
+        _anchor=f"post-{number}",
+        **values,
+    )
 
 
 def categories(course_id: int) -> list[Category]:
@@ -72,7 +94,7 @@ def thread_list(
         .offset((page - 1) * size)
         .limit(size + 1)
     )
-    if not user.is_staff:
+    if not access.sees_hidden(user):
         query = query.where(Thread.is_hidden.is_(False))
     if category_id is not None:
         query = query.where(Thread.category_id == category_id)
@@ -82,8 +104,15 @@ def thread_list(
 
 @dataclass
 class PostRow:
+    """A post with its author and what the viewer may do with it (flags from access)."""
+
     post: Post
     author: User
+    show_body: bool = True
+    can_edit: bool = False
+    can_report: bool = False
+    can_suspend_author: bool = False
+    is_new: bool = False
 
 
 @dataclass
@@ -94,6 +123,18 @@ class ThreadPage:
     is_following: bool
     page: int
     pages: int
+    can_moderate: bool = False
+    can_reply: bool = False
+    can_accept: bool = False
+
+    @property
+    def last_shown(self) -> int:
+        return self.posts[-1].post.number if self.posts else 0
+
+    @property
+    def has_unread(self) -> bool:
+        """Posts on this page the viewer had not read: the page asks to mark them read."""
+        return self.last_shown > self.last_read
 
 
 def thread_page(thread: Thread, user, page: int) -> ThreadPage:
@@ -138,14 +179,29 @@ def thread_page(thread: Thread, user, page: int) -> ThreadPage:
         )
         .where(Thread.id == thread.id)
     ).first()
+    last_read = (marker[0] or 0) if marker else 0
+    for row in posts + ([accepted] if accepted and accepted not in posts else []):
+        _set_flags(row, user, last_read)
     return ThreadPage(
         posts=posts,
         accepted=accepted,
-        last_read=(marker[0] or 0) if marker else 0,
+        last_read=last_read,
         is_following=bool(marker and marker[1]),
         page=page,
         pages=pages,
+        can_moderate=access.can_moderate(user),
+        can_reply=access.can_reply(user, thread),
+        can_accept=access.can_accept(user, thread),
     )
+
+
+def _set_flags(row: PostRow, user, last_read: int) -> None:
+    post = row.post
+    row.show_body = not post.is_hidden or access.sees_hidden(user)
+    row.can_edit = access.can_edit(user, post)
+    row.can_report = access.can_report(user, post)
+    row.can_suspend_author = access.can_suspend(user, row.author)
+    row.is_new = post.number > last_read
 
 
 def lesson_threads(lesson_id: int, user) -> list[tuple[Thread, str]]:
@@ -157,7 +213,7 @@ def lesson_threads(lesson_id: int, user) -> list[tuple[Thread, str]]:
         .order_by(Thread.lesson_second, Thread.id)
         .limit(100)
     )
-    if not user.is_staff:
+    if not access.sees_hidden(user):
         query = query.where(Thread.is_hidden.is_(False))
     return list(db.session.execute(query).tuples())
 
@@ -176,17 +232,73 @@ def lesson_by_id(lesson_id: int) -> Lesson | None:
     return db.session.get(Lesson, lesson_id)
 
 
-def revisions(post_id: int):
-    """A post's earlier versions with their editors, newest first (one query)."""
-    from community.models import PostRevision
+LIMIT = 30
+WORD = re.compile(r"\w+", re.UNICODE)
 
-    return (
-        db.session.execute(
-            select(PostRevision, User.full_name)
-            .join(User, User.id == PostRevision.editor_id)
-            .where(PostRevision.post_id == post_id)
-            .order_by(PostRevision.id.desc())
-        )
-        .tuples()
-        .all()
+
+@dataclass
+class SearchResult:
+    thread: Thread
+    post: Post
+    author_name: str
+    category_title: str
+
+
+def fts5_query(q: str) -> str | None:
+    """Words as quoted FTS5 terms (AND), the last one as a prefix: no query syntax leaks."""
+    words = WORD.findall(q)[:12]
+    if not words:
+        return None
+    terms = [f'"{w}"' for w in words]
+    terms[-1] += "*"
+    return " ".join(terms)
+
+
+def _match_condition(q: str):
+    """A WHERE clause for posts matching q on the current database, or None for no words.
+
+    Results are newest first on both databases: ranking (ts_rank) would re-parse every
+    matching post, which at 100,000 posts costs far more than the search itself.
+    """
+    if db.engine.dialect.name == "postgresql":
+        if not WORD.search(q):
+            return None
+        # The same expression as the GIN index in the migration, so the index applies.
+        vector = func.to_tsvector(text("'english'"), Post.search_text)
+        matches = vector.op("@@")(func.websearch_to_tsquery(text("'english'"), q))
+        # MATERIALIZED fences the planner: otherwise LIMIT + ORDER BY id tempts it to walk
+        # the primary key and parse every post looking for rare matches (a second at 100k).
+        found = select(Post.id).where(matches).cte("matches").prefix_with("MATERIALIZED")
+        return Post.id.in_(select(found.c.id))
+    match = fts5_query(q)
+    if match is None:
+        return None
+    fts = text("SELECT rowid FROM forum_posts_fts WHERE forum_posts_fts MATCH :q")
+    return Post.id.in_(fts.bindparams(q=match).columns(rowid=Post.id.type).subquery().select())
+
+
+def search_posts(
+    course_id: int, user, q: str, *, category_id: int | None = None, solved: str | None = None
+) -> list[SearchResult]:
+    """Matching posts of one course, filtered by category and solved state (one query)."""
+    condition = _match_condition(q)
+    if condition is None:
+        return []
+    query = (
+        select(Thread, Post, User.full_name, Category.title)
+        .join(Post, Post.thread_id == Thread.id)
+        .join(User, User.id == Post.author_id)
+        .join(Category, Category.id == Thread.category_id)
+        .where(Thread.course_id == course_id, condition)
+        .order_by(Post.id.desc())
+        .limit(LIMIT)
     )
+    if not access.sees_hidden(user):
+        query = query.where(and_(Thread.is_hidden.is_(False), Post.is_hidden.is_(False)))
+    if category_id is not None:
+        query = query.where(Thread.category_id == category_id)
+    if solved == "solved":
+        query = query.where(Thread.accepted_post_id.is_not(None))
+    elif solved == "unsolved":
+        query = query.where(Thread.is_question.is_(True), Thread.accepted_post_id.is_(None))
+    return [SearchResult(*row) for row in db.session.execute(query).tuples()]

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from campus.database import insert_for
 from campus.errors import UserError
 from campus.extensions import db
 from campus.markup import render_markdown
 from campus.models import utcnow
-from community import notifications
-from community.dbutil import insert_for
+from community.notifications import services as notifications
+from community.access import can_accept, can_edit, can_moderate, can_reply, can_start_in
 from community.models import Category, Follow, Post, PostRevision, ReadMarker, Thread
-from community.moderation import check_can_edit, check_can_post
+from community.moderation.services import check_can_edit, check_can_post
 from community.text import clean_text
 from course.models import Course, Lesson
 
@@ -65,7 +66,7 @@ def start_thread(
     """Open a thread with its first post; the author follows it from then on."""
     if category.course_id != course.id:
         raise UserError("That category belongs to another course.", 404)
-    if category.is_staff_only and not user.is_staff:
+    if not can_start_in(user, category):
         raise UserError(f"Only instructors start threads in {category.title}.", 403)
     check_can_post(user)
     title, body = _clean_title(title), _clean_body(body)
@@ -109,7 +110,7 @@ def start_thread(
 
 def reply(user, thread: Thread, body: str) -> Post:
     """Add a reply at the end; the number is taken with an atomic counter update."""
-    if thread.is_locked and not user.is_staff:
+    if not can_reply(user, thread):
         raise UserError("This thread is locked; no new replies.", 403)
     check_can_post(user)
     body = _clean_body(body)
@@ -136,10 +137,6 @@ def reply(user, thread: Thread, body: str) -> Post:
     mark_read(user, thread, number)
     notifications.on_reply(user, thread, post)
     return post
-
-
-def can_accept(user, thread: Thread) -> bool:
-    return thread.is_question and (user.is_staff or user.id == thread.author_id)
 
 
 def accept_answer(user, thread: Thread, post: Post) -> None:
@@ -171,9 +168,9 @@ def set_summary(user, thread: Thread, text: str) -> None:
 
 def edit_post(user, thread: Thread, post: Post, body: str, title: str | None = None) -> None:
     """Change a post, keeping the earlier text (and title) as a revision."""
-    if not (user.is_staff or user.id == post.author_id):
+    if not can_edit(user, post):
         raise UserError("You can only edit your own posts.", 403)
-    if thread.is_locked and not user.is_staff:
+    if not can_reply(user, thread):
         raise UserError("This thread is locked; posts can no longer be edited.", 403)
     check_can_edit(user)
     body = _clean_body(body)
@@ -228,7 +225,7 @@ def mark_read(user, thread: Thread, number: int) -> None:
 
 
 def move_thread(user, thread: Thread, category: Category) -> None:
-    if not user.is_staff:
+    if not can_moderate(user):
         raise UserError("Only instructors move threads.", 403)
     if category.course_id != thread.course_id:
         raise UserError("Threads move only between this course's categories.", 404)
@@ -244,3 +241,36 @@ def category_counts(course: Course) -> dict[int, int]:
         .group_by(Thread.category_id)
     )
     return dict(rows.tuples())
+
+
+def seed_categories(course: Course, specs: list[dict]) -> list[str]:
+    """Create or update the course's categories by slug (never delete); returns the slugs created."""
+    existing = {
+        c.slug: c
+        for c in db.session.scalars(select(Category).where(Category.course_id == course.id))
+    }
+    created = []
+    for position, spec in enumerate(specs):
+        category = existing.get(spec["slug"])
+        if category is None:
+            category = Category(course_id=course.id, slug=spec["slug"])
+            db.session.add(category)
+            created.append(spec["slug"])
+        values = {
+            "title": str(spec["title"]).strip(),
+            "description": str(spec.get("description") or ""),
+            "position": position,
+            "is_staff_only": spec.get("start") == "staff",
+            "is_announcements": bool(spec.get("announce", False)),
+        }
+        for key, value in values.items():
+            if getattr(category, key) != value:
+                setattr(category, key, value)
+    db.session.flush()
+    return created
+
+
+def seed_forum_categories(course: Course, *, spec, report) -> None:
+    """course_imported receiver: the categories come from the same course files."""
+    for slug in seed_categories(course, spec.forum_categories):
+        report.created.append(f"forum category {slug}")

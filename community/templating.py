@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from community import notifications, queries
+from community import queries
+from community.notifications import queries as notification_queries
 
 
 class _LazyCount:
@@ -16,7 +17,7 @@ class _LazyCount:
 
     def __int__(self) -> int:
         if self._value is None:
-            self._value = notifications.unread_count(self.user_id, self.is_staff)
+            self._value = notification_queries.unread_count(self.user_id, self.is_staff)
         return self._value
 
     def __str__(self) -> str:

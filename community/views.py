@@ -1,20 +1,23 @@
-"""Course forum pages: index, threads, posting, answers, edits, reports and moderation."""
+"""Course forum pages: index, threads, posting, answers, edits, reports, preview and search.
+
+Each POST view reads: load (404/403), validate, call a service, commit once, flash, redirect.
+"""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from campus.accounts.forms import EmptyForm
 from campus.accounts.models import User
 from campus.after_response import after_response
-from campus.errors import UserError
+from campus.errors import UserError, user_errors_flashed
 from campus.extensions import db, limiter
+from campus.forms import EmptyForm
 from campus.markup import render_markdown
-from community import bp, moderation, notifications, queries, services
+from community import access, queries, services
 from community.access import get_category, get_forum_course, get_post, get_thread
 from community.forms import (
     EditPostForm,
@@ -25,9 +28,11 @@ from community.forms import (
     SummaryForm,
     SuspendForm,
 )
-from community.search import search_posts
+from community.moderation import services as moderation
+from community.notifications import jobs as notification_jobs
+from community.notifications import services as notifications
 
-PREFIX = "/courses/<slug>/forum"
+bp = Blueprint("community", __name__, url_prefix="/courses/<slug>/forum")
 PREVIEW_LIMIT = "60 per minute"
 
 
@@ -35,8 +40,8 @@ def _page_arg() -> int:
     return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
-def _thread_url(course, thread, **kwargs) -> str:
-    return url_for("community.thread_page", slug=course.slug, thread_id=thread.id, **kwargs)
+def _thread_url(course, thread) -> str:
+    return url_for("community.thread_page", slug=course.slug, thread_id=thread.id)
 
 
 def _check_form(form) -> None:
@@ -45,7 +50,7 @@ def _check_form(form) -> None:
         raise UserError(" ".join(str(e) for e in errors))
 
 
-@bp.get(PREFIX + "/")
+@bp.get("/")
 def forum_index(slug: str):
     course = get_forum_course(slug)
     categories = queries.categories(course.id)
@@ -71,6 +76,7 @@ def forum_index(slug: str):
         has_more=has_more,
         page=_page_arg(),
         filters=queries.FILTERS,
+        can_start_here=category is None or access.can_start_in(current_user, category),
     )
 
 
@@ -79,12 +85,12 @@ def _new_thread_form(course) -> NewThreadForm:
     form.category.choices = [
         SelectChoice(c.slug, c.title)
         for c in queries.categories(course.id)
-        if current_user.is_staff or not c.is_staff_only
+        if access.can_start_in(current_user, c)
     ]
     return form
 
 
-@bp.route(PREFIX + "/new", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])
 def new_thread(slug: str):
     course = get_forum_course(slug)
     form = _new_thread_form(course)
@@ -115,29 +121,39 @@ def new_thread(slug: str):
             flash(error.message, "error")
             status = error.status_code
         else:
-            after_response(notifications.send_event_emails, thread.id)
+            after_response(notification_jobs.send_event_emails, thread.id)
             return redirect(_thread_url(course, thread))
     return render_template(
         "community/new_thread.html", course=course, form=form, lesson=lesson
     ), status
 
 
-@bp.get(PREFIX + "/t/<int:thread_id>")
+@bp.get("/t/<int:thread_id>")
 def thread_page(slug: str, thread_id: int):
+    """Reading writes nothing: the page's script POSTs to mark_read once it is shown."""
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
     page = queries.thread_page(thread, current_user, _page_arg())
-    last_shown = page.posts[-1].post.number if page.posts else 0
-    reading_new = last_shown > page.last_read
-    if reading_new:  # before rendering, so the bell on this page already counts them read
-        notifications.mark_thread_read(current_user.id, thread.id, last_shown)
-    response = _render_thread(course, thread, page, ReplyForm(body=_quote_prefill(course)))
-    if reading_new:  # unread tracking: the only writes a page view makes
-        # After rendering: a commit expires the loaded posts, and re-reading them would
-        # cost a query per post.
-        services.mark_read(current_user, thread, last_shown)
-        db.session.commit()
-    return response
+    return _render_thread(course, thread, page, ReplyForm(body=_quote_prefill(course, thread)))
+
+
+@bp.post("/t/<int:thread_id>/read")
+def mark_read(slug: str, thread_id: int):
+    """The thread page, once shown, marks its posts read (and their notifications).
+
+    A POST from the page rather than a write on GET: link checkers, prefetching and
+    reloads no longer change state, and a page view costs no transaction.
+    """
+    course = get_forum_course(slug)
+    thread = get_thread(course, thread_id)
+    number = request.form.get("number", type=int)
+    if number is None or not 0 < number < 2**31:
+        return jsonify(error="Say which post you read up to."), 400
+    number = min(number, thread.post_count)
+    services.mark_read(current_user, thread, number)
+    notifications.mark_thread_read(current_user.id, thread.id, number)
+    db.session.commit()
+    return jsonify(read=number)
 
 
 def _csrf_field() -> Markup:
@@ -145,12 +161,15 @@ def _csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
-def _quote_prefill(course) -> str | None:
+def _quote_prefill(course, thread) -> str | None:
+    """?quote=<post id>: a visible post of this thread, quoted into the reply box."""
     post_id = request.args.get("quote", type=int)
-    if not post_id:
+    if not post_id or not 0 < post_id < 2**31:
         return None
-    _, post = get_post(course, post_id)
-    if post.is_hidden:
+    quoted_thread, post = get_post(course, post_id)
+    if quoted_thread.id != thread.id:
+        abort(404)
+    if post.is_hidden and not access.sees_hidden(current_user):
         return None
     author = db.session.get(User, post.author_id)
     return services.quote_source(post, author.full_name)
@@ -172,18 +191,18 @@ def _render_thread(course, thread, page, reply_form, status: int = 200):
         report_form=ReportForm(),
         suspend_form=SuspendForm(),
         form=EmptyForm(),
-        can_accept=services.can_accept(current_user, thread),
         lesson=queries.lesson_by_id(thread.lesson_id) if thread.lesson_id else None,
         handle=notifications.mention_handle,
-        is_staff=current_user.is_staff,
-        my_id=current_user.id,
         forum_base=url_for("community.forum_index", slug=course.slug),
         thread_url=_thread_url(course, thread),
+        accepted_url=queries.post_url(course.slug, thread.id, page.accepted.post.number)
+        if page.accepted
+        else None,
         csrf_field=_csrf_field(),
     ), status
 
 
-@bp.post(PREFIX + "/t/<int:thread_id>/reply")
+@bp.post("/t/<int:thread_id>/reply")
 def reply(slug: str, thread_id: int):
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
@@ -198,72 +217,64 @@ def reply(slug: str, thread_id: int):
         thread = get_thread(course, thread_id)
         page = queries.thread_page(thread, current_user, 10**6)
         return _render_thread(course, thread, page, form, error.status_code)
-    after_response(notifications.send_event_emails, thread.id)
-    page = (post.number - 1) // queries.posts_per_page() + 1
-    return redirect(_thread_url(course, thread, page=page, _anchor=f"post-{post.number}"))
+    after_response(notification_jobs.send_event_emails, thread.id)
+    return redirect(queries.post_url(course.slug, thread.id, post.number))
 
 
-def thread_action(course, thread, action, message: str):
-    """Run a small POST action: check CSRF, act, commit once, flash, back to the thread."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
+def _check_empty_form() -> None:
+    if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        action()
-        db.session.commit()
-        flash(message, "success")
-    except UserError as error:
-        db.session.rollback()
-        if error.status_code in (403, 404):
-            abort(error.status_code)
-        flash(error.message, "error")
-    return redirect(_thread_url(course, thread))
 
 
-@bp.post(PREFIX + "/t/<int:thread_id>/accept/<int:post_id>")
+@bp.post("/t/<int:thread_id>/accept/<int:post_id>")
 def accept(slug: str, thread_id: int, post_id: int):
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
     _, post = get_post(course, post_id)
-    return thread_action(
-        course,
-        thread,
-        lambda: services.accept_answer(current_user, thread, post),
-        "Accepted answer updated.",
-    )
+    _check_empty_form()
+    with user_errors_flashed():
+        services.accept_answer(current_user, thread, post)
+        db.session.commit()
+        flash("Accepted answer updated.", "success")
+    return redirect(_thread_url(course, thread))
 
 
-@bp.post(PREFIX + "/t/<int:thread_id>/summary")
+@bp.post("/t/<int:thread_id>/summary")
 def summary(slug: str, thread_id: int):
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
-    text = SummaryForm().summary.data or ""
-    return thread_action(
-        course, thread, lambda: services.set_summary(current_user, thread, text), "Summary saved."
-    )
+    form = SummaryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with user_errors_flashed():
+        services.set_summary(current_user, thread, form.summary.data or "")
+        db.session.commit()
+        flash("Summary saved.", "success")
+    return redirect(_thread_url(course, thread))
 
 
-@bp.post(PREFIX + "/t/<int:thread_id>/follow")
+@bp.post("/t/<int:thread_id>/follow")
 def follow(slug: str, thread_id: int):
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
-    if request.form.get("action") == "unfollow":
-        return thread_action(
-            course,
-            thread,
-            lambda: services.unfollow(current_user, thread),
-            "You no longer follow this thread.",
-        )
-    return thread_action(
-        course, thread, lambda: services.follow(current_user, thread), "You follow this thread."
-    )
+    _check_empty_form()
+    with user_errors_flashed():
+        if request.form.get("action") == "unfollow":
+            services.unfollow(current_user, thread)
+            message = "You no longer follow this thread."
+        else:
+            services.follow(current_user, thread)
+            message = "You follow this thread."
+        db.session.commit()
+        flash(message, "success")
+    return redirect(_thread_url(course, thread))
 
 
-@bp.route(PREFIX + "/p/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 def edit_post(slug: str, post_id: int):
     course = get_forum_course(slug)
     thread, post = get_post(course, post_id)
-    if not (current_user.is_staff or current_user.id == post.author_id):
+    if not access.can_edit(current_user, post):
         abort(403)
     form = EditPostForm(body=post.body_source, title=thread.title if post.number == 1 else None)
     status = 200
@@ -274,8 +285,7 @@ def edit_post(slug: str, post_id: int):
             services.edit_post(current_user, thread, post, form.body.data, title)
             db.session.commit()
             flash("Your changes are saved.", "success")
-            page = (post.number - 1) // queries.posts_per_page() + 1
-            return redirect(_thread_url(course, thread, page=page, _anchor=f"post-{post.number}"))
+            return redirect(queries.post_url(course.slug, thread.id, post.number))
         except UserError as error:
             db.session.rollback()
             flash(error.message, "error")
@@ -285,7 +295,7 @@ def edit_post(slug: str, post_id: int):
     ), status
 
 
-@bp.post(PREFIX + "/p/<int:post_id>/report")
+@bp.post("/p/<int:post_id>/report")
 def report(slug: str, post_id: int):
     course = get_forum_course(slug)
     thread, post = get_post(course, post_id)
@@ -305,7 +315,7 @@ def report(slug: str, post_id: int):
     return redirect(_thread_url(course, thread))
 
 
-@bp.post(PREFIX + "/preview")
+@bp.post("/preview")
 @limiter.limit(PREVIEW_LIMIT, key_func=lambda: f"forum-preview:{current_user.get_id()}")
 def preview(slug: str):
     """Markdown preview through the same server-side renderer used at write time."""
@@ -316,7 +326,7 @@ def preview(slug: str):
     return jsonify(html=str(render_markdown(source)))
 
 
-@bp.get(PREFIX + "/search")
+@bp.get("/search")
 def search(slug: str):
     course = get_forum_course(slug)
     q = services.clean_text(request.args.get("q")).strip()[:200]
@@ -326,7 +336,7 @@ def search(slug: str):
         abort(400)
     category_obj = get_category(course, category) if category else None
     results = (
-        search_posts(
+        queries.search_posts(
             course.id,
             current_user,
             q,

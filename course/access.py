@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from campus.enrollment import is_enrolled
+from campus.enrollment.queries import is_enrolled
 from campus.extensions import db, login_manager
 from course.models import Course, Lesson
 
@@ -21,7 +21,7 @@ def can_view_lessons(user, course: Course) -> bool:
 
 def get_published_course(slug: str) -> Course:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
-    if course is None or not (course.is_published or _is_staff()):
+    if course is None or not (course.is_published or current_user.is_staff):
         abort(404)
     return course
 
@@ -48,7 +48,3 @@ def refuse_outsider(course: Course) -> NoReturn:
         flash(f"Enroll in {course.title} to open its lessons, forum and post-test.", "info")
         abort(redirect(url_for("course.course_page", slug=course.slug)))
     abort(403)
-
-
-def _is_staff() -> bool:
-    return current_user.is_authenticated and current_user.is_staff

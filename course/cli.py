@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 from campus.errors import UserError
 from campus.extensions import db
-from course.content import load_course
-from course.importer import course_folders, import_course
+from course.importer.read_course import load_course
+from course.importer.sync_course import course_folders, import_course
 
 
 @click.group("course")

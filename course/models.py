@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campus.extensions import db
@@ -97,31 +97,3 @@ class Lesson(db.Model):
 
     def resource_named(self, name: str) -> dict | None:
         return next((r for r in self.resources or [] if r.get("name") == name), None)
-
-
-def published_courses_query():
-    return select(Course).where(Course.is_published.is_(True)).order_by(Course.title)
-
-
-def course_outline(course_id: int) -> list[tuple[Module, list[Lesson]]]:
-    """A course's published modules with their published lessons, in two queries."""
-    modules = db.session.scalars(
-        select(Module)
-        .where(Module.course_id == course_id, Module.is_published.is_(True))
-        .order_by(Module.position)
-    ).all()
-    lessons = db.session.scalars(
-        select(Lesson)
-        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
-        .order_by(Lesson.position)
-    ).all()
-    by_module: dict[int, list[Lesson]] = {m.id: [] for m in modules}
-    for lesson in lessons:
-        if lesson.module_id in by_module:
-            by_module[lesson.module_id].append(lesson)
-    return [(module, by_module[module.id]) for module in modules]
-
-
-def contact_minutes(course: Course, lessons: list[Lesson]) -> float:
-    """Contact time: the published lessons' media plus declared activity time."""
-    return sum(lesson.duration_seconds for lesson in lessons) / 60 + (course.activity_minutes or 0)

@@ -6,32 +6,33 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from campus.accounts.forms import EmptyForm
-from campus.enrollment import enroll
+from campus.enrollment.services import enroll
 from campus.errors import UserError
 from campus.extensions import db
-from course import services
+from campus.forms import EmptyForm
+from course import queries
 from course.access import get_published_course, get_viewable_lesson
-from course.certificates.checklist import checklist as ce_checklist
-from course.certificates.checklist import checklists as ce_checklists
+from course.completion.queries import checklist as ce_checklist
+from course.completion.queries import checklists as ce_checklists
 from course.delivery import send_course_file
-from course.models import published_courses_query
-from course.progress.summary import dashboard_progress
+from course.progress.queries import course_progress, dashboard_progress
 
 bp = Blueprint("course", __name__)
 
 
 @bp.get("/")
 def catalog():
-    courses = db.session.scalars(published_courses_query()).all()
-    summaries = services.catalog_summaries(courses)
+    courses = db.session.scalars(queries.published_courses_query()).all()
+    summaries = queries.catalog_summaries(courses)
     return render_template("course/catalog.html", summaries=summaries)
 
 
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
     course = get_published_course(slug)
-    page = services.course_page_data(course, current_user)
+    page = queries.course_page_data(course, current_user)
+    if page.enrollment is not None:
+        page.extras["progress"] = course_progress(current_user, course, page.outline)
     page.extras["ce"] = ce_checklist(current_user, course)
     return render_template("course/course.html", course=course, page=page, form=EmptyForm())
 
@@ -59,12 +60,12 @@ def enroll_in_course(slug: str):
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    rows = services.dashboard_rows(current_user)
+    rows = queries.dashboard_rows(current_user)
     courses = [course for _, course in rows]
     checklists = ce_checklists(current_user, courses)
     progress = dashboard_progress(current_user, courses)
     staff_courses = (
-        db.session.scalars(published_courses_query()).all() if current_user.is_staff else []
+        db.session.scalars(queries.published_courses_query()).all() if current_user.is_staff else []
     )
     return render_template(
         "course/dashboard.html",
@@ -78,7 +79,8 @@ def dashboard():
 @bp.get("/courses/<slug>/lessons/<lesson_slug>")
 def lesson_page(slug: str, lesson_slug: str):
     course, lesson = get_viewable_lesson(slug, lesson_slug)
-    page = services.lesson_page_data(course, lesson, current_user)
+    page = queries.lesson_page_data(course, lesson, current_user)
+    page.extras["progress"] = course_progress(current_user, course, page.outline)
     return render_template("course/lesson.html", course=course, lesson=lesson, page=page)
 
 

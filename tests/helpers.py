@@ -14,7 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, select
 
 from campus.accounts.models import Role, User
-from campus.enrollment import Enrollment
+from campus.enrollment.models import Enrollment
 from campus.extensions import db
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
@@ -50,7 +50,7 @@ def _password_hash(password: str) -> str:
 
 
 def import_fixture_course(slug: str = "test-course", content_dir: Path = FIXTURE_CONTENT):
-    from course.importer import import_course
+    from course.importer.sync_course import import_course
     from course.models import Course
 
     import_course(content_dir / slug)

@@ -6,7 +6,7 @@ import hmac
 from functools import wraps
 
 from flask import Flask, abort
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 
 from campus.extensions import db, login_manager
 
@@ -51,8 +51,17 @@ def admin_required(view):
     return wrapper
 
 
+class Anonymous(AnonymousUserMixin):
+    """A visitor: never staff, so `current_user.is_staff` needs no is_authenticated guard."""
+
+    id = None
+    is_staff = False
+    is_admin = False
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    login_manager.anonymous_user = Anonymous
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to continue."

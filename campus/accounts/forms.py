@@ -85,7 +85,3 @@ class ResetPasswordForm(BaseForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
     )
-
-
-class EmptyForm(BaseForm):
-    """A form with only the CSRF token, for one-button POSTs (log out, enroll)."""

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +20,15 @@ class Role(enum.StrEnum):
     LEARNER = "learner"
     INSTRUCTOR = "instructor"
     ADMIN = "admin"
+
+
+#: Who counts as staff: the one home of the rule, in Python (User.is_staff) and SQL.
+STAFF_ROLES = (Role.INSTRUCTOR.value, Role.ADMIN.value)
+
+
+def normalize_email(email: str) -> str:
+    """The one spelling of an address that sign-up, login and look-ups compare."""
+    return email.strip().lower()
 
 
 def new_session_token() -> str:
@@ -54,10 +64,20 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return not self.is_disabled
 
-    @property
+    @hybrid_property
     def is_staff(self) -> bool:
         """Instructors and admins see every course's lessons, learners and forum."""
-        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+        return self.role in STAFF_ROLES
+
+    @is_staff.inplace.expression
+    @classmethod
+    def _is_staff_expression(cls):
+        return cls.role.in_(STAFF_ROLES)
+
+    @property
+    def staff_badge(self) -> str | None:
+        """The role shown beside a staff member's name in the forum ("Instructor")."""
+        return self.role.capitalize() if self.is_staff else None
 
     @property
     def is_admin(self) -> bool:

@@ -7,24 +7,16 @@ import hmac
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
 
-from campus.accounts.models import Role, User
+from campus.accounts.models import Role, User, normalize_email
 from campus.accounts.passwords import password_problem
+from campus.accounts.queries import find_user_by_email
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
 from campus.timezones import is_zone
 
 RESET_SALT = "campus.password-reset"
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def create_user(
@@ -143,8 +135,3 @@ def user_for_reset_token(token: str) -> User:
     ):
         raise UserError("This reset link has already been used or is no longer valid.")
     return user
-
-
-def count_users_by_role() -> dict[str, int]:
-    rows = db.session.execute(select(User.role, func.count()).group_by(User.role))
-    return {role: count for role, count in rows}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -14,24 +13,22 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from campus.accounts import services
+from campus.accounts import jobs, queries, services
 from campus.accounts.forms import (
     ChangePasswordForm,
-    EmptyForm,
     LoginForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
 )
-from campus.accounts.models import User
+from campus.accounts.models import normalize_email
 from campus.after_response import after_response
 from campus.errors import UserError
 from campus.extensions import db, limiter
-from campus.mail import send_email
-from campus.security import is_safe_redirect
+from campus.forms import EmptyForm
+from campus.security import safe_target
 from campus.timezones import default_zone_name
-from campus.urls import external_url
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -40,7 +37,7 @@ LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
 
 
 def _login_account_key() -> str:
-    return "login-account:" + services.normalize_email(request.form.get("email", ""))
+    return "login-account:" + normalize_email(request.form.get("email", ""))
 
 
 def _login_failed(_response) -> bool:
@@ -48,8 +45,7 @@ def _login_failed(_response) -> bool:
 
 
 def _next_url(default: str = "course.dashboard") -> str:
-    target = request.args.get("next") or request.form.get("next")
-    return target if is_safe_redirect(target) else url_for(default)
+    return safe_target(request.args.get("next") or request.form.get("next"), url_for(default))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -74,7 +70,7 @@ def signup():
             flash("Welcome! Your account is ready.", "success")
             return redirect(_next_url("course.catalog"))
     status = 400 if form.is_submitted() else 200
-    return render_template("campus/signup.html", form=form), status
+    return render_template("campus/accounts/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -98,7 +94,7 @@ def login():
         g.login_failed = True
         form.form_errors.append("That email and password do not match an account.")
     status = 401 if form.is_submitted() else 200
-    return render_template("campus/login.html", form=form), status
+    return render_template("campus/accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -137,7 +133,7 @@ def profile():
             flash("Your profile is saved.", "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if form.is_submitted() else 200
-    return render_template("campus/profile.html", form=form), status
+    return render_template("campus/accounts/profile.html", form=form), status
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -159,7 +155,7 @@ def change_password():
                 flash("Password changed. Your other sessions have been logged out.", "success")
                 return redirect(url_for("accounts.profile"))
     status = 400 if form.is_submitted() else 200
-    return render_template("campus/password.html", form=form), status
+    return render_template("campus/accounts/password.html", form=form), status
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -167,27 +163,15 @@ def change_password():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = services.find_user_by_email(form.email.data)
+        user = queries.find_user_by_email(form.email.data)
         if user is not None and not user.is_disabled:
             # After the response: the answer takes as long whether or not the account
             # exists, and a mail-server failure is logged instead of shown.
-            after_response(_send_reset_email, user.id)
+            after_response(jobs.send_reset_email, user.id)
         # The same answer either way, so the form does not reveal who has an account.
         flash("If that email has an account, a reset link is on its way.", "info")
         return redirect(url_for("accounts.login"))
-    return render_template("campus/reset_request.html", form=form)
-
-
-def _send_reset_email(user_id: int) -> None:
-    user = db.session.get(User, user_id)
-    token = services.make_reset_token(user)
-    link = external_url("accounts.reset_password", token=token)
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_email(
-        user.email,
-        "Reset your campus password",
-        render_template("campus/email/reset.txt", user=user, link=link, minutes=minutes),
-    )
+    return render_template("campus/accounts/reset_request.html", form=form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -196,7 +180,7 @@ def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
     except UserError as error:
-        return render_template("campus/reset_invalid.html", message=error.message), 400
+        return render_template("campus/accounts/reset_invalid.html", message=error.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -208,4 +192,4 @@ def reset_password(token: str):
             flash("Your password is set. Log in with it now.", "success")
             return redirect(url_for("accounts.login"))
     status = 400 if form.is_submitted() else 200
-    return render_template("campus/reset_password.html", form=form), status
+    return render_template("campus/accounts/reset_password.html", form=form), status

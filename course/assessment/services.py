@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from campus.errors import UserError
 from campus.extensions import db
@@ -16,81 +15,16 @@ from course.assessment.models import (
     PostTestAttempt,
     PostTestQuestion,
 )
-from course.models import Course, Lesson
-from course.progress.models import LessonProgress, required_lessons_complete
+from course.assessment.queries import (
+    attempt_questions,
+    attempts_of,
+    find_evaluation,
+    get_assessment,
+    posttest_status,
+)
+from course.models import Course
 
 MAX_TEXT_ANSWER = 4000
-
-
-@dataclass
-class PostTestStatus:
-    attempts: list[PostTestAttempt]
-    limit: int
-    is_passed: bool
-    can_start: bool
-    reason: str  # why a new attempt cannot start, for the learner
-
-
-def get_assessment(course_id: int) -> CourseAssessment | None:
-    return db.session.scalar(
-        select(CourseAssessment).where(CourseAssessment.course_id == course_id)
-    )
-
-
-def attempts_of(user_id: int, course_id: int) -> list[PostTestAttempt]:
-    return list(
-        db.session.scalars(
-            select(PostTestAttempt)
-            .where(PostTestAttempt.user_id == user_id, PostTestAttempt.course_id == course_id)
-            .order_by(PostTestAttempt.number)
-        )
-    )
-
-
-def posttest_status(user, course: Course, assessment: CourseAssessment) -> PostTestStatus:
-    """Whether a new attempt may start: lessons complete, not passed, attempts left."""
-    attempts = attempts_of(user.id, course.id)
-    limit = int(assessment.setting("attempts"))
-    passed = any(a.is_passed for a in attempts)
-    submitted = [a for a in attempts if a.is_submitted]
-    reason = ""
-    if passed:
-        reason = "You passed the post-test."
-    elif not required_lessons_complete(user.id, course.id):
-        reason = "The post-test opens when you have watched every lesson."
-    elif submitted and len(submitted) % limit == 0 and len(submitted) == len(attempts):
-        reason = _after_last_failure(user, course, assessment, submitted[-1])
-    return PostTestStatus(attempts, limit, passed, can_start=not reason, reason=reason)
-
-
-def _after_last_failure(user, course, assessment, last: PostTestAttempt) -> str:
-    """Every attempt of the round failed: locked, or open again once the lessons are rewatched."""
-    if assessment.setting("after_last_failure") == "rewatch" and _rewatched_since(
-        user.id, course.id, last
-    ):
-        return ""
-    if assessment.setting("after_last_failure") == "rewatch":
-        return (
-            "You have used every attempt. Watch every lesson again to unlock "
-            f"{int(assessment.setting('attempts'))} more attempt(s)."
-        )
-    return "You have used every attempt. Please contact the course provider."
-
-
-def _rewatched_since(user_id: int, course_id: int, last: PostTestAttempt) -> bool:
-    """True when every published lesson has watch progress recorded after the last failure."""
-    lesson_count, fresh = db.session.execute(
-        select(func.count(Lesson.id), func.count(LessonProgress.id))
-        .outerjoin(
-            LessonProgress,
-            (LessonProgress.lesson_id == Lesson.id)
-            & (LessonProgress.user_id == user_id)
-            & (LessonProgress.updated_at > last.submitted_at)
-            & LessonProgress.completed_at.is_not(None),
-        )
-        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
-    ).one()
-    return lesson_count > 0 and fresh == lesson_count
 
 
 def start_attempt(user, course: Course) -> PostTestAttempt:
@@ -123,17 +57,6 @@ def start_attempt(user, course: Course) -> PostTestAttempt:
     return attempt
 
 
-def questions_per_attempt(course_id: int, assessment: CourseAssessment) -> int:
-    """How many questions an attempt shows: the bank's active items, or the draw if fewer."""
-    bank = db.session.scalar(
-        select(func.count(PostTestQuestion.id)).where(
-            PostTestQuestion.course_id == course_id, PostTestQuestion.is_retired.is_(False)
-        )
-    )
-    draw = assessment.setting("draw")
-    return min(bank, draw) if draw else bank
-
-
 def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> list[dict]:
     rng = secrets.SystemRandom()
     draw = assessment.setting("draw")
@@ -148,21 +71,6 @@ def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> 
             rng.shuffle(choice_ids)
         layout.append({"question": question.id, "choices": choice_ids})
     return layout
-
-
-def attempt_questions(attempt: PostTestAttempt) -> list[tuple[PostTestQuestion, list[dict]]]:
-    """The attempt's questions in its order, each with its choices in display order."""
-    ids = [item["question"] for item in attempt.layout]
-    by_id = {
-        q.id: q
-        for q in db.session.scalars(select(PostTestQuestion).where(PostTestQuestion.id.in_(ids)))
-    }
-    result = []
-    for item in attempt.layout:
-        question = by_id[item["question"]]
-        texts = {c["id"]: c for c in question.choices}
-        result.append((question, [texts[c] for c in item["choices"] if c in texts]))
-    return result
 
 
 def submit_attempt(
@@ -206,14 +114,6 @@ def submit_attempt(
         raise UserError("This attempt was already submitted.", 409)
     db.session.refresh(attempt)
     return attempt
-
-
-def find_evaluation(user_id: int, course_id: int) -> EvaluationResponse | None:
-    return db.session.scalar(
-        select(EvaluationResponse).where(
-            EvaluationResponse.user_id == user_id, EvaluationResponse.course_id == course_id
-        )
-    )
 
 
 def submit_evaluation(user, course: Course, raw: dict[str, str]) -> EvaluationResponse:

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from campus.extensions import db
 from campus.models import utcnow
 
+# A code's shape: four groups of four from an alphabet without look-alikes (no 0/O, 1/I/L, U).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_GROUPS, CODE_GROUP_LENGTH = 4, 4  # 30**16 ~ 2**78 codes
+
 
 class CertificateState(enum.StrEnum):
     VALID = "valid"

@@ -12,6 +12,8 @@ import segno
 from fpdf import FPDF
 
 from campus.templating import long_date
+from campus.urls import external_url
+from course.certificates.models import Certificate
 
 NAVY, GOLD, GREY = (22, 45, 84), (176, 141, 62), (90, 90, 90)
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -20,6 +22,25 @@ NBCOT_NOTE = (
     "This activity includes a scored post-test (assessment). NBCOT: 1 contact hour "
     "with an assessment = 1.25 PDUs."
 )
+
+
+def verify_url(code: str) -> str:
+    """What a printed QR code points at: PUBLIC_BASE_URL's verification page."""
+    return external_url("certificates.verify", code=code)
+
+
+def certificate_pdf(certificate: Certificate) -> bytes:
+    """The PDF of a stored certificate, stamped with its current state (revoked, reissued)."""
+    return render_certificate(
+        certificate.snapshot,
+        certificate.code,
+        verify_url(certificate.code),
+        status=certificate.state.value,
+    )
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    return f"certificate-{certificate.snapshot['course_id']}-{certificate.code}.pdf"
 
 
 def number(value: float) -> str:

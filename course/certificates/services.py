@@ -14,13 +14,18 @@ from campus.models import utcnow
 from campus.timezones import local_date
 from course import ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
-from course.certificates.models import Certificate, CertificateEvent
-from course.models import Course, contact_minutes, course_outline
-from course.progress.models import required_lessons_complete
+from course.certificates.models import (
+    CODE_ALPHABET,
+    CODE_GROUP_LENGTH,
+    CODE_GROUPS,
+    Certificate,
+    CertificateEvent,
+)
+from course.models import Course
+from course.progress.queries import required_lessons_complete
+from course.queries import contact_minutes, course_outline
 
 # No 0/O, 1/I/L, U: a code read aloud or typed from paper cannot be mistaken.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_GROUPS, CODE_GROUP_LENGTH = 4, 4  # 30**16 ~ 2**78 codes
 
 
 def new_code() -> str:
@@ -28,25 +33,6 @@ def new_code() -> str:
     return "-".join(
         chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
     )
-
-
-def normalize_code(text: str) -> str | None:
-    """A typed code in canonical form (case, spaces and dashes forgiven), or None if malformed."""
-    chars = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if len(chars) != CODE_GROUPS * CODE_GROUP_LENGTH or any(
-        ch not in CODE_ALPHABET for ch in chars
-    ):
-        return None
-    return "-".join(
-        chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
-    )
-
-
-def find_certificate(code: str) -> Certificate | None:
-    normalized = normalize_code(code)
-    if normalized is None:
-        return None
-    return db.session.scalar(select(Certificate).where(Certificate.code == normalized))
 
 
 def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
@@ -225,36 +211,3 @@ def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certifi
     record(certificate, "superseded", actor, f"{reason[:400]} (new code {new.code})")
     db.session.flush()
     return new
-
-
-def history(certificate: Certificate) -> list[tuple[Certificate, list[CertificateEvent]]]:
-    """The whole chain this certificate belongs to, oldest first, with each one's events."""
-    chain = list(
-        db.session.scalars(
-            select(Certificate)
-            .where(
-                Certificate.user_id == certificate.user_id,
-                Certificate.course_id == certificate.course_id,
-            )
-            .order_by(Certificate.sequence)
-        )
-    )
-    events: dict[int, list[CertificateEvent]] = {}
-    for event in db.session.scalars(
-        select(CertificateEvent)
-        .where(CertificateEvent.certificate_id.in_([c.id for c in chain]))
-        .order_by(CertificateEvent.id)
-    ):
-        events.setdefault(event.certificate_id, []).append(event)
-    return [(c, events.get(c.id, [])) for c in chain]
-
-
-def transcript(user) -> list[Certificate]:
-    """The learner's current certificates (not superseded), newest first."""
-    return list(
-        db.session.scalars(
-            select(Certificate)
-            .where(Certificate.user_id == user.id, Certificate.superseded_by_id.is_(None))
-            .order_by(Certificate.completed_at.desc())
-        )
-    )

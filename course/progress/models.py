@@ -3,15 +3,13 @@ time-on-task ledger and the log of refused credit (the CE audit trail)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.extensions import db
 from campus.models import utcnow
-from course.models import Lesson
 
 
 class LessonProgress(db.Model):
@@ -79,44 +77,3 @@ class ProgressRefusal(db.Model):
     refused_intervals: Mapped[list] = mapped_column(JSON, default=list)
     reported_rate: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-@dataclass(frozen=True)
-class LessonCounts:
-    """Published lessons per course, and how many of them the learner has completed."""
-
-    total: dict[int, int]
-    done: dict[int, int]
-
-    def all_done(self, course_id: int) -> bool:
-        total = self.total.get(course_id, 0)
-        return total > 0 and self.done.get(course_id, 0) >= total
-
-
-def lesson_counts(user_id: int, course_ids: list[int]) -> LessonCounts:
-    """The one rule for "lessons watched", in two queries for any number of courses.
-
-    The post-test gate, the certificate and the checklists on the course page and the
-    dashboard all count through here: only published lessons count, and a lesson is done
-    when enough of it was actually watched (LessonProgress.completed_at).
-    """
-    published = (Lesson.course_id.in_(course_ids), Lesson.is_published.is_(True))
-    total = select(Lesson.course_id, func.count(Lesson.id)).where(*published)
-    done = (
-        select(Lesson.course_id, func.count(LessonProgress.id))
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(
-            *published,
-            LessonProgress.user_id == user_id,
-            LessonProgress.completed_at.is_not(None),
-        )
-    )
-    return LessonCounts(
-        dict(db.session.execute(total.group_by(Lesson.course_id)).tuples().all()),
-        dict(db.session.execute(done.group_by(Lesson.course_id)).tuples().all()),
-    )
-
-
-def required_lessons_complete(user_id: int, course_id: int) -> bool:
-    """True when every published lesson of the course is complete for this learner."""
-    return lesson_counts(user_id, [course_id]).all_done(course_id)

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from campus.enrollment import Enrollment, EnrollmentStatus
+from campus.database import insert_for
+from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
@@ -22,6 +23,7 @@ from course.models import Course, Lesson
 from course.progress import intervals as iv
 from course.progress.heartbeat import Heartbeat
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask, ViewingSession
+from course.progress.queries import percent
 
 # Slack for request latency and clock granularity between opening the player and playing.
 GRACE_SECONDS = 5.0
@@ -47,12 +49,6 @@ class HeartbeatResult:
             "position": progress.position_seconds,
             "credited_seconds": round(self.credited_seconds, 3),
         }
-
-
-def percent(watched: float, duration: float) -> int:
-    if duration <= 0:
-        return 0
-    return min(100, int(watched / duration * 100))
 
 
 def _lock_for_write() -> None:
@@ -142,14 +138,6 @@ def wall_clock_budget(
     return max(budget, 0.0) if budget != float("inf") else 0.0
 
 
-def _insert(model):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     """The learner's row for the lesson, created if missing, locked until commit."""
     query = (
@@ -162,7 +150,7 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     if progress is None:
         now = utcnow()
         db.session.execute(
-            _insert(LessonProgress)
+            insert_for(LessonProgress)
             .values(
                 user_id=user.id,
                 lesson_id=lesson.id,
@@ -189,7 +177,7 @@ def _credited_today(user, course: Course, day) -> float:
 
 
 def _add_to_ledger(user, lesson: Lesson, day, seconds: float) -> None:
-    statement = _insert(TimeOnTask).values(
+    statement = insert_for(TimeOnTask).values(
         user_id=user.id,
         lesson_id=lesson.id,
         course_id=lesson.course_id,

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from wtforms import ValidationError
 
-from campus.accounts.models import User
 from campus.errors import UserError
-from campus.exports import download_response
 from campus.extensions import client_address, csrf, db, limiter
-from campus.timezones import zone_of
-from course.access import get_published_course
-from course.models import Course, Lesson
-from course.progress import ledger, services
+from course.models import Lesson
+from course.progress import services
 from course.progress.heartbeat import decode_body, parse_heartbeat
 
 bp = Blueprint("progress", __name__)
@@ -95,49 +91,3 @@ def record_progress(lesson_id: int):
     except UserError as error:
         return _json_error(error)
     return jsonify(answer)
-
-
-def _staff_course(slug: str) -> Course:
-    if not current_user.is_staff:
-        abort(403)
-    return get_published_course(slug)
-
-
-def _learner(user_id: int) -> User:
-    learner = db.session.get(User, user_id)
-    if learner is None:
-        abort(404)
-    return learner
-
-
-@bp.get("/courses/<slug>/learners")
-@login_required
-def learners(slug: str):
-    course = _staff_course(slug)
-    rows = ledger.learner_rows(course)
-    return render_template("progress/learners.html", course=course, rows=rows)
-
-
-@bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task")
-@login_required
-def learner_ledger(slug: str, user_id: int):
-    course = _staff_course(slug)
-    learner = _learner(user_id)
-    report = ledger.learner_report(course, learner)
-    return render_template(
-        "progress/ledger.html",
-        course=course,
-        learner=learner,
-        report=report,
-        learner_zone=zone_of(learner),
-    )
-
-
-@bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task.csv")
-@login_required
-def learner_ledger_csv(slug: str, user_id: int):
-    course = _staff_course(slug)
-    learner = _learner(user_id)
-    report = ledger.learner_report(course, learner)
-    filename = f"time-on-task-{course.slug}-{learner.id}.csv"
-    return download_response(ledger.ledger_csv(course, learner, report), "text/csv", filename)

@@ -183,7 +183,7 @@ SQLITE_SEARCH = [
     "INSERT INTO forum_posts_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
 POSTGRES_SEARCH = [
-    # The query in community/search.py uses this exact expression so the index applies.
+    # The query in community/queries.py (search_posts) uses this exact expression so the index applies.
     "CREATE INDEX ix_forum_posts_search ON forum_posts "
     "USING gin (to_tsvector('english', search_text))",
 ]

@@ -25,7 +25,7 @@ def content_server(app):
 
 @pytest.mark.parametrize("slug", COURSES)
 def test_every_lesson_plays_with_captions(content_server, page, slug):
-    from course.models import course_outline
+    from course.queries import course_outline
 
     course = import_fixture_course(slug, content_dir=CONTENT)
     staff = make_user("instructor")

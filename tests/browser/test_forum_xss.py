@@ -1,11 +1,13 @@
 """The hostile corpus rendered through real forum pages in Chromium, network blocked, with
 hooks on alert/confirm/prompt, dialogs and CSP reports. The page CSP is stripped by the
 test so only the sanitizer stands between the corpus and the browser; the same check on
-posts written with the sanitizer switched off must catch executions (the check is live)."""
+control posts whose HTML this test writes itself, unsanitized, must catch executions (the
+check is live). No switch in shipped code turns the sanitizer off."""
 
 from __future__ import annotations
 
 import pytest
+from markdown_it import MarkdownIt
 
 from bench.common import stop_gunicorn
 from campus.accounts.models import Role
@@ -39,7 +41,12 @@ def forum_server(app):
     stop_gunicorn(process)
 
 
-def _thread_from(course, author, title, strings, per_post=20):
+def _unsanitized(body: str) -> str:
+    """The control: Markdown with raw HTML passed through and no sanitizer at all."""
+    return MarkdownIt("commonmark", {"html": True}).render(body)
+
+
+def _thread_from(course, author, title, strings, render=services.render, per_post=20):
     thread = make_thread(course, author, title=title, body="The corpus follows.")
     for start in range(0, len(strings), per_post):
         chunk = strings[start : start + per_post]
@@ -51,7 +58,7 @@ def _thread_from(course, author, title, strings, per_post=20):
                 author_id=author.id,
                 number=number,
                 body_source=body,
-                body_html=services.render(body),
+                body_html=render(body),
                 search_text="",
             )
         )
@@ -96,12 +103,8 @@ def test_corpus_runs_nothing_and_the_check_is_live(app, browser, forum_server):
     course = import_fixture_course()
     author, reader = make_user(Role.INSTRUCTOR), learner_in(course)
     safe = _thread_from(course, author, "Sanitized corpus", CORPUS)
-    app.config["MARKUP_SANITIZER_DISABLED"] = True
-    try:
-        vectors = [s for s in CORPUS if "alert" in s][:300]
-        unsafe = _thread_from(course, author, "Unsanitized control", vectors)
-    finally:
-        app.config["MARKUP_SANITIZER_DISABLED"] = False
+    vectors = [s for s in CORPUS if "alert" in s][:300]
+    unsafe = _thread_from(course, author, "Unsanitized control", vectors, render=_unsanitized)
     base = f"/courses/{course.slug}/forum/t/"
 
     records, page, context = _browse(browser, forum_server, reader, base + str(safe.id), True)

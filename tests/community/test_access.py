@@ -8,7 +8,8 @@ from sqlalchemy import select
 from campus.accounts.models import Role
 from campus.extensions import db
 from community.models import Post
-from community.seeding import seed_categories
+from community.services import seed_categories
+from course.importer.read_forum import default_categories
 from course.models import Course
 from tests.community.factories import add_replies, client_for, learner_in, make_thread
 from tests.helpers import count_queries, make_enrollment, make_user, post
@@ -22,7 +23,7 @@ def world(app, course):
     other = Course(slug="other-course", title="Other Course", summary="B")
     db.session.add(other)
     db.session.flush()
-    seed_categories(other, None)
+    seed_categories(other, default_categories([]))
     db.session.commit()
     author = learner_in(course)
     users = {

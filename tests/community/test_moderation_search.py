@@ -10,7 +10,7 @@ from sqlalchemy import select
 from campus.accounts.models import Role
 from campus.extensions import db
 from community.models import Post, PostRevision, Thread
-from community.search import search_posts
+from community.queries import search_posts
 from course.models import Lesson
 from tests.community.factories import add_replies, client_for, learner_in, make_thread
 from tests.helpers import make_user, post

@@ -183,7 +183,8 @@ def test_a_mail_server_outage_loses_neither_the_reply_nor_its_email(
 
 
 def test_a_learner_who_left_the_course_hears_nothing_more_of_its_forum(app, course, smtp_server):
-    from campus.enrollment import EnrollmentStatus, find_enrollment
+    from campus.enrollment.models import EnrollmentStatus
+    from campus.enrollment.queries import find_enrollment
 
     leaver, helper = learner_in(course), learner_in(course)
     _set_mode(leaver, EmailMode.EVENT)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from campus.errors import UserError
 from campus.extensions import db
 from community.models import Category
-from community.seeding import validate_forum_spec
+from course.importer.read_forum import validate_forum_spec
 from tests.helpers import FIXTURE_CONTENT, import_fixture_course
 
 FORUM_SECTION = """

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from course.ce_rules import missing_ce_fields
-from course.content import load_course
+from course.importer.read_course import load_course
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTENT = PROJECT_ROOT / "content"

@@ -136,7 +136,7 @@ def test_every_post_without_csrf_token_is_refused(client, course, path, data):
 
 
 def test_csrf_refusal_changes_nothing(client, course):
-    from campus.enrollment import find_enrollment
+    from campus.enrollment.queries import find_enrollment
 
     user = make_user()
     login(client, user)
@@ -145,7 +145,7 @@ def test_csrf_refusal_changes_nothing(client, course):
 
 
 def test_enrollment_keeps_date_and_status_and_is_idempotent(client, course):
-    from campus.enrollment import find_enrollment
+    from campus.enrollment.queries import find_enrollment
 
     user = make_user()
     login(client, user)
@@ -159,7 +159,7 @@ def test_enrollment_keeps_date_and_status_and_is_idempotent(client, course):
 
 
 def test_closed_course_refuses_enrollment(client, course):
-    from campus.enrollment import find_enrollment
+    from campus.enrollment.queries import find_enrollment
 
     course.is_open = False
     db.session.commit()

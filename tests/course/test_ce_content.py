@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from campus.extensions import db
 from course.assessment.models import CourseAssessment, PostTestQuestion
-from course.content import load_course
-from course.importer import import_course
+from course.importer.read_course import load_course
+from course.importer.sync_course import import_course
 from tests.helpers import FIXTURE_CONTENT
 
 

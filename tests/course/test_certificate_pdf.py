@@ -11,8 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from campus.extensions import db
-from course.certificates.notify import certificate_pdf
-from course.certificates.pdf import number
+from course.certificates.pdf import certificate_pdf, number
 from tests.course.ce_helpers import import_ce_course, make_certified
 from tests.helpers import make_user
 

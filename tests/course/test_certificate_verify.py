@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from campus.extensions import db
 from campus.templating import long_date
+from course.certificates.queries import normalize_code
 from course.certificates.services import (
     new_code,
-    normalize_code,
     reissue_certificate,
     revoke_certificate,
 )

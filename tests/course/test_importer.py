@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from campus.extensions import db
-from course.content import load_course
-from course.importer import import_course
+from course.importer.read_course import load_course
+from course.importer.sync_course import import_course
 from course.models import Course, Lesson, Module
 from tests.helpers import FIXTURE_CONTENT
 

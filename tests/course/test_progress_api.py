@@ -228,7 +228,7 @@ def test_a_learner_not_enrolled_is_refused(client, course, lesson):
 
 def test_a_withdrawn_learner_is_refused(client, learner, lesson, course):
     sid = open_session(client, lesson, seconds_ago=60)
-    from campus.enrollment import find_enrollment
+    from campus.enrollment.queries import find_enrollment
 
     find_enrollment(learner.id, course.id).status = "withdrawn"
     db.session.commit()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from campus.extensions import db
-from course.importer import import_course
+from course.importer.sync_course import import_course
 from tests.helpers import FIXTURE_CONTENT, count_queries, login, make_enrollment, make_user
 
 

@@ -1,0 +1,1 @@
+"""Enrollment: the kernel's record of who takes which course (models, queries, services)."""

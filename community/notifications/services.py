@@ -1,0 +1,143 @@
+"""Notification verbs: who hears of a new thread, a reply, a mention, an accepted answer or
+an announcement; marking them read; a member's email choice. They flush, never commit;
+the emails are jobs (community.notifications.jobs)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, literal, or_, select, update
+
+from campus.accounts.models import User
+from campus.enrollment.models import Enrollment, EnrollmentStatus
+from campus.extensions import db
+from campus.models import utcnow
+from community.models import (
+    Category,
+    EmailMode,
+    Follow,
+    Notification,
+    NotificationKind,
+    Post,
+    Thread,
+)
+from community.moderation.services import get_or_create_member
+from course.models import Course
+
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.'-]{0,60})")
+MAX_MENTIONS = 10
+
+
+def mention_handle(full_name: str) -> str:
+    """How members mention each other: the full name with spaces as hyphens (@dana-learner)."""
+    return "-".join(full_name.split()).lower()
+
+
+def mentioned_users(text: str, course_id: int) -> list[int]:
+    """Members of this course's forum named in the text, in one query."""
+    handles = {h.rstrip(".'-").lower() for h in MENTION.findall(text)}
+    handles = sorted(h for h in handles if h)[:MAX_MENTIONS]
+    if not handles:
+        return []
+    handle_expr = func.lower(func.replace(func.trim(User.full_name), " ", "-"))
+    enrolled = (
+        select(Enrollment.id)
+        .where(
+            Enrollment.user_id == User.id,
+            Enrollment.course_id == course_id,
+            Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(User.id).where(handle_expr.in_(handles), or_(User.is_staff, enrolled))
+        )
+    )
+
+
+def _add(user_ids, kind: str, thread: Thread, post: Post | None, actor_id: int) -> None:
+    for user_id in user_ids:
+        db.session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                thread_id=thread.id,
+                post_id=post.id if post else None,
+                actor_id=actor_id,
+            )
+        )
+
+
+def on_new_thread(author, course: Course, category: Category, thread: Thread, post: Post) -> None:
+    mentioned = set(mentioned_users(post.body_source, course.id)) - {author.id}
+    _add(sorted(mentioned), NotificationKind.MENTION, thread, post, author.id)
+    if category.is_announcements and author.is_staff:
+        _announce(author, course, thread, post, exclude=mentioned | {author.id})
+    db.session.flush()
+
+
+def _announce(author, course: Course, thread: Thread, post: Post, exclude: set[int]) -> None:
+    """Everyone enrolled hears about an instructor's announcement: one INSERT ... SELECT."""
+    learners = select(
+        Enrollment.user_id,
+        literal(NotificationKind.ANNOUNCEMENT.value),
+        literal(thread.id),
+        literal(post.id),
+        literal(author.id),
+        literal(utcnow(), type_=Notification.created_at.type),
+    ).where(
+        Enrollment.course_id == course.id,
+        Enrollment.status != EnrollmentStatus.WITHDRAWN,
+        Enrollment.user_id.not_in(exclude or {0}),
+    )
+    db.session.execute(
+        Notification.__table__.insert().from_select(
+            ["user_id", "kind", "thread_id", "post_id", "actor_id", "created_at"], learners
+        )
+    )
+
+
+def on_reply(author, thread: Thread, post: Post) -> None:
+    mentioned = set(mentioned_users(post.body_source, thread.course_id)) - {author.id}
+    followers = set(db.session.scalars(select(Follow.user_id).where(Follow.thread_id == thread.id)))
+    _add(sorted(mentioned), NotificationKind.MENTION, thread, post, author.id)
+    _add(
+        sorted(followers - mentioned - {author.id}), NotificationKind.REPLY, thread, post, author.id
+    )
+    db.session.flush()
+
+
+def on_accepted(actor, thread: Thread, post: Post) -> None:
+    if post.author_id != actor.id:
+        _add([post.author_id], NotificationKind.ACCEPTED, thread, post, actor.id)
+        db.session.flush()
+
+
+def mark_read(user_id: int, notification_id: int | None = None) -> int:
+    statement = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount
+
+
+def mark_thread_read(user_id: int, thread_id: int, up_to_number: int) -> None:
+    """Reading a thread reads its notifications for the posts now on screen (one UPDATE)."""
+    shown = select(Post.id).where(Post.thread_id == thread_id, Post.number <= up_to_number)
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.thread_id == thread_id,
+            Notification.read_at.is_(None),
+            or_(Notification.post_id.is_(None), Notification.post_id.in_(shown)),
+        )
+        .values(read_at=utcnow())
+    )
+
+
+def set_email_mode(user_id: int, mode: str) -> None:
+    get_or_create_member(user_id).email_mode = EmailMode(mode).value
+    db.session.flush()

@@ -1,0 +1,193 @@
+"""Instructor views of the records: evaluation aggregates and export, post-test statistics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from campus.accounts.models import User
+from campus.exports import spreadsheet_cell
+from campus.extensions import db
+from course.assessment.models import (
+    CourseAssessment,
+    EvaluationResponse,
+    PostTestAttempt,
+    PostTestQuestion,
+)
+from course.models import Course, Lesson
+from course.progress.models import LessonProgress
+from course.progress.queries import required_lessons_complete
+
+
+@dataclass
+class ItemSummary:
+    item: dict
+    count: int = 0
+    mean: float | None = None
+    distribution: list[int] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+def evaluation_summary(course_id: int, items: list[dict]) -> tuple[int, list[ItemSummary]]:
+    """(responses, per-item aggregates) in one query."""
+    responses = list(
+        db.session.scalars(
+            select(EvaluationResponse.answers).where(EvaluationResponse.course_id == course_id)
+        )
+    )
+    summaries = []
+    for item in items:
+        summary = ItemSummary(item, distribution=[0] * len(item.get("scale", [])))
+        values = [r.get(item["id"]) for r in responses if r.get(item["id"]) not in (None, "")]
+        summary.count = len(values)
+        if item["type"] == "rating":
+            for value in values:
+                if 1 <= int(value) <= len(summary.distribution):
+                    summary.distribution[int(value) - 1] += 1
+            summary.mean = round(sum(int(v) for v in values) / len(values), 2) if values else None
+        else:
+            summary.comments = [str(v) for v in values]
+        summaries.append(summary)
+    return len(responses), summaries
+
+
+def posttest_summary(course_id: int) -> dict:
+    row = db.session.execute(
+        select(
+            func.count(PostTestAttempt.id),
+            func.count(func.distinct(PostTestAttempt.user_id)),
+            func.avg(PostTestAttempt.score),
+        ).where(PostTestAttempt.course_id == course_id, PostTestAttempt.submitted_at.is_not(None))
+    ).one()
+    passed = db.session.scalar(
+        select(func.count(func.distinct(PostTestAttempt.user_id))).where(
+            PostTestAttempt.course_id == course_id, PostTestAttempt.is_passed.is_(True)
+        )
+    )
+    return {"attempts": row[0], "learners": row[1], "mean_score": row[2], "passed": passed}
+
+
+def evaluation_csv(course_id: int, items: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["learner_name", "email", "submitted_at", *[item["id"] for item in items]])
+    rows = db.session.execute(
+        select(EvaluationResponse, User.full_name, User.email)
+        .join(User, User.id == EvaluationResponse.user_id)
+        .where(EvaluationResponse.course_id == course_id)
+        .order_by(EvaluationResponse.submitted_at)
+    )
+    for response, name, email in rows:
+        values = [response.answers.get(item["id"], "") for item in items]
+        writer.writerow(
+            [spreadsheet_cell(v) for v in (name, email, response.submitted_at.isoformat(), *values)]
+        )
+    return out.getvalue()
+
+
+@dataclass
+class PostTestStatus:
+    attempts: list[PostTestAttempt]
+    limit: int
+    is_passed: bool
+    can_start: bool
+    reason: str  # why a new attempt cannot start, for the learner
+
+
+def get_assessment(course_id: int) -> CourseAssessment | None:
+    return db.session.scalar(
+        select(CourseAssessment).where(CourseAssessment.course_id == course_id)
+    )
+
+
+def attempts_of(user_id: int, course_id: int) -> list[PostTestAttempt]:
+    return list(
+        db.session.scalars(
+            select(PostTestAttempt)
+            .where(PostTestAttempt.user_id == user_id, PostTestAttempt.course_id == course_id)
+            .order_by(PostTestAttempt.number)
+        )
+    )
+
+
+def posttest_status(user, course: Course, assessment: CourseAssessment) -> PostTestStatus:
+    """Whether a new attempt may start: lessons complete, not passed, attempts left."""
+    attempts = attempts_of(user.id, course.id)
+    limit = int(assessment.setting("attempts"))
+    passed = any(a.is_passed for a in attempts)
+    submitted = [a for a in attempts if a.is_submitted]
+    reason = ""
+    if passed:
+        reason = "You passed the post-test."
+    elif not required_lessons_complete(user.id, course.id):
+        reason = "The post-test opens when you have watched every lesson."
+    elif submitted and len(submitted) % limit == 0 and len(submitted) == len(attempts):
+        reason = _after_last_failure(user, course, assessment, submitted[-1])
+    return PostTestStatus(attempts, limit, passed, can_start=not reason, reason=reason)
+
+
+def _after_last_failure(user, course, assessment, last: PostTestAttempt) -> str:
+    """Every attempt of the round failed: locked, or open again once the lessons are rewatched."""
+    if assessment.setting("after_last_failure") == "rewatch" and _rewatched_since(
+        user.id, course.id, last
+    ):
+        return ""
+    if assessment.setting("after_last_failure") == "rewatch":
+        return (
+            "You have used every attempt. Watch every lesson again to unlock "
+            f"{int(assessment.setting('attempts'))} more attempt(s)."
+        )
+    return "You have used every attempt. Please contact the course provider."
+
+
+def _rewatched_since(user_id: int, course_id: int, last: PostTestAttempt) -> bool:
+    """True when every published lesson has watch progress recorded after the last failure."""
+    lesson_count, fresh = db.session.execute(
+        select(func.count(Lesson.id), func.count(LessonProgress.id))
+        .outerjoin(
+            LessonProgress,
+            (LessonProgress.lesson_id == Lesson.id)
+            & (LessonProgress.user_id == user_id)
+            & (LessonProgress.updated_at > last.submitted_at)
+            & LessonProgress.completed_at.is_not(None),
+        )
+        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
+    ).one()
+    return lesson_count > 0 and fresh == lesson_count
+
+
+def questions_per_attempt(course_id: int, assessment: CourseAssessment) -> int:
+    """How many questions an attempt shows: the bank's active items, or the draw if fewer."""
+    bank = db.session.scalar(
+        select(func.count(PostTestQuestion.id)).where(
+            PostTestQuestion.course_id == course_id, PostTestQuestion.is_retired.is_(False)
+        )
+    )
+    draw = assessment.setting("draw")
+    return min(bank, draw) if draw else bank
+
+
+def attempt_questions(attempt: PostTestAttempt) -> list[tuple[PostTestQuestion, list[dict]]]:
+    """The attempt's questions in its order, each with its choices in display order."""
+    ids = [item["question"] for item in attempt.layout]
+    by_id = {
+        q.id: q
+        for q in db.session.scalars(select(PostTestQuestion).where(PostTestQuestion.id.in_(ids)))
+    }
+    result = []
+    for item in attempt.layout:
+        question = by_id[item["question"]]
+        texts = {c["id"]: c for c in question.choices}
+        result.append((question, [texts[c] for c in item["choices"] if c in texts]))
+    return result
+
+
+def find_evaluation(user_id: int, course_id: int) -> EvaluationResponse | None:
+    return db.session.scalar(
+        select(EvaluationResponse).where(
+            EvaluationResponse.user_id == user_id, EvaluationResponse.course_id == course_id
+        )
+    )

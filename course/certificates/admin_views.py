@@ -1,0 +1,126 @@
+"""Provider admin: per-course certificate list, history, revoke, reissue, roster and ZIP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from campus.accounts.models import User
+from campus.errors import UserError
+from campus.exports import download_response
+from campus.extensions import db
+from course.access import get_published_course
+from course.certificates import queries, services
+from course.certificates.forms import ReissueForm, RevokeForm
+from course.certificates.models import Certificate
+
+bp = Blueprint("certificates_admin", __name__, url_prefix="/admin")
+
+
+def _require(admin_only: bool = False) -> None:
+    """Instructors read records; only admins revoke or reissue."""
+    if not current_user.is_staff or (admin_only and not current_user.is_admin):
+        abort(403)
+
+
+def _certificate(code: str) -> Certificate:
+    certificate = queries.find_certificate(code)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.get("/courses/<slug>/certificates")
+@login_required
+def course_certificates(slug: str):
+    _require()
+    course = get_published_course(slug)
+    certificates = queries.course_certificates(course.id)
+    return render_template(
+        "course/certificates/admin_course.html", course=course, certificates=certificates
+    )
+
+
+@bp.get("/certificates/<code>")
+@login_required
+def certificate_detail(code: str):
+    _require()
+    certificate = _certificate(code)
+    chain = queries.history(certificate)
+    actor_ids = {e.actor_id for _, events in chain for e in events if e.actor_id}
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
+    return render_template(
+        "course/certificates/admin_certificate.html",
+        certificate=certificate,
+        chain=chain,
+        actors=actors,
+        revoke_form=RevokeForm(),
+        reissue_form=ReissueForm(),
+    )
+
+
+@bp.post("/certificates/<code>/revoke")
+@login_required
+def revoke(code: str):
+    _require(admin_only=True)
+    certificate = _certificate(code)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        flash("Give a reason for the revocation (up to 500 characters).", "error")
+        return redirect(url_for(".certificate_detail", code=certificate.code))
+    try:
+        services.revoke_certificate(current_user, certificate, form.reason.data)
+        db.session.commit()
+        flash(f"Certificate {certificate.code} is revoked.", "success")
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(url_for(".certificate_detail", code=certificate.code))
+
+
+@bp.post("/certificates/<code>/reissue")
+@login_required
+def reissue(code: str):
+    _require(admin_only=True)
+    certificate = _certificate(code)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        new = services.reissue_certificate(current_user, certificate, form.reason.data)
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".certificate_detail", code=certificate.code))
+    flash(f"Reissued as {new.code}; {certificate.code} now points to it.", "success")
+    return redirect(url_for(".certificate_detail", code=new.code))
+
+
+@bp.get("/courses/<slug>/certificates/roster.csv")
+@login_required
+def roster(slug: str):
+    _require()
+    course = get_published_course(slug)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return download_response(
+        queries.roster_csv(course.id),
+        "text/csv; charset=utf-8",
+        f"roster-{course.slug}-{stamp}.csv",
+    )
+
+
+@bp.get("/courses/<slug>/certificates.zip")
+@login_required
+def certificates_zip(slug: str):
+    _require()
+    course = get_published_course(slug)
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return download_response(
+        queries.certificates_zip(course.id),
+        "application/zip",
+        f"certificates-{course.slug}-{stamp}.zip",
+    )

@@ -1,0 +1,144 @@
+"""Reads about certificates: look-up by code, a learner's transcript, history, and the audit
+exports (the roster CSV and a ZIP of every PDF)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from sqlalchemy import select
+
+from campus.exports import spreadsheet_cell
+from campus.extensions import db
+from course.certificates.models import (
+    CODE_ALPHABET,
+    CODE_GROUP_LENGTH,
+    CODE_GROUPS,
+    Certificate,
+    CertificateEvent,
+)
+from course.certificates.pdf import certificate_pdf, pdf_filename
+
+ROSTER_COLUMNS = (
+    "license_state",
+    "license_number",
+    "learner_name",
+    "course_id",
+    "course_title",
+    "completion_date",
+    "contact_hours",
+    "ceus",
+    "posttest_score",
+    "evaluation_date",
+    "certificate_code",
+    "issued_on",
+    "status",
+    "revoked_reason",
+    "replaces_code",
+)
+
+
+def course_certificates(course_id: int) -> list[Certificate]:
+    """Every certificate of the course, revoked and superseded included (nothing is deleted)."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.course_id == course_id)
+            .order_by(Certificate.issued_at, Certificate.id)
+        )
+    )
+
+
+def roster_csv(course_id: int) -> str:
+    certificates = course_certificates(course_id)
+    codes = {c.id: c.code for c in certificates}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ROSTER_COLUMNS)
+    for c in certificates:
+        s = c.snapshot
+        score = s.get("posttest_score")
+        writer.writerow(
+            [
+                spreadsheet_cell(v)
+                for v in (
+                    s.get("license_state"),
+                    s.get("license_number"),
+                    s["learner_name"],
+                    s["course_id"],
+                    s["course_title"],
+                    s["completed_on"],
+                    s["contact_hours"],
+                    s["ceus"],
+                    f"{round(score * 100)}%" if score is not None else "",
+                    s.get("evaluation_submitted_on"),
+                    c.code,
+                    s.get("issued_on"),
+                    c.state.value,
+                    c.revoked_reason,
+                    codes.get(c.replaces_id, ""),
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+def certificates_zip(course_id: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in course_certificates(course_id):
+            archive.writestr(pdf_filename(certificate), certificate_pdf(certificate))
+    return buffer.getvalue()
+
+
+def find_certificate(code: str) -> Certificate | None:
+    normalized = normalize_code(code)
+    if normalized is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == normalized))
+
+
+def history(certificate: Certificate) -> list[tuple[Certificate, list[CertificateEvent]]]:
+    """The whole chain this certificate belongs to, oldest first, with each one's events."""
+    chain = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.user_id == certificate.user_id,
+                Certificate.course_id == certificate.course_id,
+            )
+            .order_by(Certificate.sequence)
+        )
+    )
+    events: dict[int, list[CertificateEvent]] = {}
+    for event in db.session.scalars(
+        select(CertificateEvent)
+        .where(CertificateEvent.certificate_id.in_([c.id for c in chain]))
+        .order_by(CertificateEvent.id)
+    ):
+        events.setdefault(event.certificate_id, []).append(event)
+    return [(c, events.get(c.id, [])) for c in chain]
+
+
+def transcript(user) -> list[Certificate]:
+    """The learner's current certificates (not superseded), newest first."""
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id, Certificate.superseded_by_id.is_(None))
+            .order_by(Certificate.completed_at.desc())
+        )
+    )
+
+
+def normalize_code(text: str) -> str | None:
+    """A typed code in canonical form (case, spaces and dashes forgiven), or None if malformed."""
+    chars = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if len(chars) != CODE_GROUPS * CODE_GROUP_LENGTH or any(
+        ch not in CODE_ALPHABET for ch in chars
+    ):
+        return None
+    return "-".join(
+        chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
+    )

@@ -1,0 +1,199 @@
+"""The learner's way through the CE gate: the post-test, the evaluation and the certificate
+claim. These pages live above progress, assessment and certificates because each shows the
+checklist that reads all three."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from campus.after_response import after_response
+from campus.errors import UserError
+from campus.extensions import db
+from campus.forms import EmptyForm
+from course.access import can_view_lessons, get_published_course, refuse_outsider
+from course.assessment import queries, services
+from course.assessment.models import PostTestAttempt
+from course.certificates import jobs as certificate_jobs
+from course.certificates import services as certificate_services
+from course.certificates.models import Certificate
+from course.completion.queries import checklist
+from course.progress.queries import course_progress
+from course.queries import course_outline
+
+bp = Blueprint("completion", __name__)
+
+
+def _course_for_learner(slug: str):
+    course = get_published_course(slug)
+    if not can_view_lessons(current_user, course):
+        refuse_outsider(course)
+    assessment = queries.get_assessment(course.id)
+    if assessment is None:
+        abort(404)
+    return course, assessment
+
+
+@bp.get("/courses/<slug>/posttest")
+@login_required
+def posttest(slug: str):
+    course, assessment = _course_for_learner(slug)
+    status = queries.posttest_status(current_user, course, assessment)
+    steps = checklist(current_user, course)
+    return render_template(
+        "course/completion/posttest.html",
+        course=course,
+        assessment=assessment,
+        status=status,
+        checklist=steps,
+        unfinished=_unfinished_lessons(course) if not steps.lessons_complete else [],
+        question_count=queries.questions_per_attempt(course.id, assessment),
+        form=EmptyForm(),
+    )
+
+
+def _unfinished_lessons(course) -> list:
+    """While the post-test is locked: which lessons are left, and how far along each is."""
+    progress = course_progress(current_user, course, course_outline(course.id))
+    return [status for status in progress.ordered if not status.completed]
+
+
+@bp.post("/courses/<slug>/posttest/start")
+@login_required
+def start(slug: str):
+    course, _ = _course_for_learner(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = services.start_attempt(current_user, course)
+        number = attempt.number
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".posttest", slug=slug))
+    except IntegrityError:  # a concurrent click opened the same attempt
+        db.session.rollback()
+        number = len(queries.attempts_of(current_user.id, course.id))
+    return redirect(url_for(".attempt", slug=slug, number=number))
+
+
+def _attempt(course, number: int) -> PostTestAttempt:
+    attempt = db.session.scalar(
+        select(PostTestAttempt).where(
+            PostTestAttempt.user_id == current_user.id,
+            PostTestAttempt.course_id == course.id,
+            PostTestAttempt.number == number,
+        )
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+@bp.get("/courses/<slug>/posttest/attempts/<int:number>")
+@login_required
+def attempt(slug: str, number: int):
+    course, assessment = _course_for_learner(slug)
+    attempt = _attempt(course, number)
+    return render_template(
+        "course/completion/attempt.html",
+        course=course,
+        assessment=assessment,
+        attempt=attempt,
+        questions=queries.attempt_questions(attempt),
+        form=EmptyForm(),
+        feedback=assessment.setting("show_feedback"),
+    )
+
+
+@bp.post("/courses/<slug>/posttest/attempts/<int:number>")
+@login_required
+def submit(slug: str, number: int):
+    course, _ = _course_for_learner(slug)
+    attempt = _attempt(course, number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    answers = {key[2:]: request.form.getlist(key) for key in request.form if key.startswith("q-")}
+    try:
+        services.submit_attempt(current_user, attempt, answers)
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        if error.status_code == 409:
+            flash(error.message, "error")
+            return redirect(url_for(".attempt", slug=slug, number=number))
+        abort(error.status_code, error.message)
+    return redirect(url_for(".attempt", slug=slug, number=number))
+
+
+@bp.route("/courses/<slug>/evaluation", methods=["GET", "POST"])
+@login_required
+def evaluation(slug: str):
+    course, assessment = _course_for_learner(slug)
+    existing = queries.find_evaluation(current_user.id, course.id)
+    form, error_message = EmptyForm(), None
+    if request.method == "POST" and existing is None:
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.submit_evaluation(current_user, course, request.form.to_dict())
+        except UserError as error:
+            db.session.rollback()
+            error_message = error.message
+        except IntegrityError:  # a concurrent double submit saved it first
+            db.session.rollback()
+            return redirect(url_for("course.course_page", slug=course.slug))
+        else:
+            # The evaluation is the last step: issue the certificate in the same commit.
+            flash("Thank you: your evaluation is saved.", "success")
+            certificate, created = _issue_or_explain(course)
+            db.session.commit()
+            _announce(certificate, created)
+            return redirect(url_for("course.course_page", slug=course.slug))
+    status = 400 if error_message else 200
+    return render_template(
+        "course/completion/evaluation.html",
+        course=course,
+        items=assessment.evaluation_items,
+        existing=existing,
+        form=form,
+        error_message=error_message,
+        values=request.form,
+        checklist=checklist(current_user, course),
+    ), status
+
+
+@bp.post("/courses/<slug>/certificate")
+@login_required
+def claim(slug: str):
+    course = get_published_course(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    certificate, created = _issue_or_explain(course)
+    if created:
+        db.session.commit()
+    _announce(certificate, created)
+    return redirect(url_for("course.course_page", slug=slug))
+
+
+def _issue_or_explain(course) -> tuple[Certificate | None, bool]:
+    """Issue the learner's certificate when every step is done; otherwise flash what is left.
+
+    issue_certificate writes nothing before its checks pass, so a refusal leaves the
+    request's other changes (the evaluation) to be committed by the caller.
+    """
+    try:
+        return certificate_services.issue_certificate(current_user, course)
+    except UserError as error:
+        flash(error.message, "error")
+        return None, False
+
+
+def _announce(certificate: Certificate | None, created: bool) -> None:
+    """After the commit: a new certificate is emailed to its learner once the response is sent."""
+    if certificate is not None and created:
+        after_response(certificate_jobs.email_certificate, certificate.id)
+        flash("Your certificate is ready to download. A copy is on its way by email.", "success")

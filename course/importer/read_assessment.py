@@ -1,0 +1,252 @@
+"""Read and check posttest.yml and evaluation.yml of a course folder (format: content/CE-FORMAT.md).
+
+Called by course.importer.read_course.load_course; every problem names its file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+FEEDBACK_MODES = ("none", "score", "missed", "all")
+AFTER_FAILURE = ("locked", "rewatch")
+ITEM_TYPES = ("rating", "text")
+DEFAULT_SCALE = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+
+
+@dataclass
+class AssessmentSpec:
+    settings: dict[str, Any] = field(default_factory=dict)
+    questions: list[dict[str, Any]] = field(default_factory=list)
+    evaluation: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_assessment(reader, root, has_ce: bool) -> AssessmentSpec | None:
+    """The course's post-test and evaluation, or None when it has neither file."""
+    posttest_path, evaluation_path = root / "posttest.yml", root / "evaluation.yml"
+    if not posttest_path.exists() and not evaluation_path.exists():
+        if has_ce:
+            reader.problem(
+                reader.rel(root / "course.yml"),
+                None,
+                "a course with a ce: section needs posttest.yml and evaluation.yml",
+            )
+        return None
+    spec = AssessmentSpec()
+    doc = reader.read_yaml(posttest_path)
+    if doc is not None:
+        _read_posttest(reader, doc, spec)
+    doc = reader.read_yaml(evaluation_path)
+    if doc is not None:
+        spec.evaluation = _read_evaluation(reader, doc)
+    return spec
+
+
+def _read_posttest(reader, doc, spec: AssessmentSpec) -> None:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if not isinstance(doc.data, dict):
+        reader.problem(
+            doc.file, 1, "posttest.yml must be a mapping with 'settings' and 'questions'"
+        )
+        return
+    spec.settings = _read_settings(reader, doc, data.get("settings") or {})
+    seen: set[str] = set()
+    for index, item in enumerate(data.get("questions") or []):
+        question = _read_question(reader, doc, index, item, seen)
+        if question is not None:
+            spec.questions.append(question)
+    if not spec.questions:
+        reader.problem(
+            doc.file, doc.line("questions") or 1, "the post-test needs at least one question"
+        )
+    draw = spec.settings.get("draw")
+    if draw and draw > len(spec.questions):
+        reader.problem(
+            doc.file,
+            doc.line("settings", "draw"),
+            f"draw is {draw} but the bank has only {len(spec.questions)} question(s)",
+        )
+
+
+def _read_settings(reader, doc, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        reader.problem(doc.file, doc.line("settings"), "settings must be a mapping")
+        return {}
+    checks = {
+        "pass_mark": (
+            lambda v: _number(v) and 0 < v <= 100,
+            "pass_mark must be a percentage, 1 to 100",
+        ),
+        "attempts": (
+            lambda v: _integer(v) and 1 <= v <= 20,
+            "attempts must be a whole number from 1 to 20",
+        ),
+        "draw": (
+            lambda v: v is None or (_integer(v) and v >= 1),
+            "draw must be a whole number of questions",
+        ),
+        "shuffle": (lambda v: isinstance(v, bool), "shuffle must be true or false"),
+        "show_feedback": (
+            lambda v: v in FEEDBACK_MODES,
+            f"show_feedback must be one of {', '.join(FEEDBACK_MODES)}",
+        ),
+        "after_last_failure": (
+            lambda v: v in AFTER_FAILURE,
+            f"after_last_failure must be one of {', '.join(AFTER_FAILURE)}",
+        ),
+    }
+    settings = {}
+    for name, value in raw.items():
+        if name not in checks:
+            reader.problem(
+                doc.file, doc.line("settings", name), f"unknown post-test setting '{name}'"
+            )
+        elif not checks[name][0](value):
+            reader.problem(doc.file, doc.line("settings", name), checks[name][1])
+        else:
+            settings[name] = value
+    if "pass_mark" in settings:
+        settings["pass_mark"] = settings["pass_mark"] / 100
+    return settings
+
+
+def _read_question(reader, doc, index: int, item: Any, seen: set[str]) -> dict | None:
+    line = doc.line("questions", index)
+    if not isinstance(item, dict):
+        reader.problem(doc.file, line, "each question needs an id, a prompt, choices and correct")
+        return None
+    key = str(item.get("id") or "")
+    if not KEY.match(key):
+        reader.problem(
+            doc.file,
+            doc.line("questions", index, "id") or line,
+            "question id must be letters, digits, '-', '_' or '.'",
+        )
+        return None
+    if key in seen:
+        reader.problem(
+            doc.file, doc.line("questions", index, "id"), f"duplicate question id '{key}'"
+        )
+        return None
+    seen.add(key)
+    if not str(item.get("prompt") or "").strip():
+        reader.problem(doc.file, line, f"question '{key}' needs a prompt")
+    choices = _read_choices(reader, doc, index, key, item.get("choices"))
+    correct = item.get("correct")
+    correct = [
+        str(c)
+        for c in (
+            correct if isinstance(correct, list) else [correct] if correct is not None else []
+        )
+    ]
+    choice_ids = {c["id"] for c in choices}
+    if not correct:
+        reader.problem(
+            doc.file,
+            doc.line("questions", index, "correct") or line,
+            f"question '{key}' needs 'correct': the right choice id(s)",
+        )
+    for choice_id in correct:
+        if choice_id not in choice_ids:
+            reader.problem(
+                doc.file,
+                doc.line("questions", index, "correct"),
+                f"question '{key}': correct choice '{choice_id}' is not one of its choices",
+            )
+    return {
+        "key": key,
+        "objective": str(item.get("objective") or ""),
+        "prompt": str(item.get("prompt") or ""),
+        "choices": choices,
+        "correct": sorted(set(correct)),
+        "feedback": str(item.get("feedback") or ""),
+    }
+
+
+def _read_choices(reader, doc, index: int, key: str, raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list) or len(raw) < 2:
+        reader.problem(
+            doc.file,
+            doc.line("questions", index, "choices") or doc.line("questions", index),
+            f"question '{key}' needs at least two choices",
+        )
+        return []
+    choices, ids = [], set()
+    for choice_index, choice in enumerate(raw):
+        line = doc.line("questions", index, "choices", choice_index)
+        if (
+            not isinstance(choice, dict)
+            or not choice.get("id")
+            or not str(choice.get("text") or "").strip()
+        ):
+            reader.problem(
+                doc.file, line, f"question '{key}': each choice needs an 'id' and a 'text'"
+            )
+            continue
+        choice_id = str(choice["id"])
+        if choice_id in ids:
+            reader.problem(doc.file, line, f"question '{key}': duplicate choice id '{choice_id}'")
+            continue
+        ids.add(choice_id)
+        choices.append({"id": choice_id, "text": str(choice["text"])})
+    return choices
+
+
+def _read_evaluation(reader, doc) -> list[dict[str, Any]]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    items, seen = [], set()
+    for index, item in enumerate(data.get("items") or []):
+        line = doc.line("items", index)
+        if not isinstance(item, dict) or not KEY.match(str(item.get("id") or "")):
+            reader.problem(
+                doc.file, line, "each evaluation item needs an 'id', a 'type' and a 'prompt'"
+            )
+            continue
+        key = str(item["id"])
+        if key == "csrf_token":
+            reader.problem(doc.file, doc.line("items", index, "id"), "'csrf_token' is reserved")
+            continue
+        if key in seen:
+            reader.problem(
+                doc.file, doc.line("items", index, "id"), f"duplicate evaluation item id '{key}'"
+            )
+            continue
+        seen.add(key)
+        kind = item.get("type", "rating")
+        if kind not in ITEM_TYPES:
+            reader.problem(
+                doc.file,
+                doc.line("items", index, "type"),
+                f"type must be one of {', '.join(ITEM_TYPES)}",
+            )
+            continue
+        if not str(item.get("prompt") or "").strip():
+            reader.problem(doc.file, line, f"evaluation item '{key}' needs a prompt")
+        scale = item.get("scale") or DEFAULT_SCALE
+        if kind == "rating" and (not isinstance(scale, list) or len(scale) < 2):
+            reader.problem(
+                doc.file, doc.line("items", index, "scale"), "scale must list at least two labels"
+            )
+            scale = DEFAULT_SCALE
+        items.append(
+            {
+                "id": key,
+                "type": kind,
+                "prompt": str(item.get("prompt") or ""),
+                "required": bool(item.get("required", kind == "rating")),
+                **({"scale": [str(s) for s in scale]} if kind == "rating" else {}),
+            }
+        )
+    if not items:
+        reader.problem(doc.file, doc.line("items") or 1, "the evaluation needs at least one item")
+    return items
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

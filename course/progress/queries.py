@@ -1,0 +1,346 @@
+"""Read models for progress on pages: lesson, module and course percentages, time watched
+and "continue where you left off", each page in a constant number of queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from campus.accounts.models import User
+from campus.enrollment.models import Enrollment, EnrollmentStatus
+from campus.exports import spreadsheet_cell
+from campus.extensions import db
+from campus.timezones import zone_of
+from course.models import Course, Lesson, Module
+from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask
+
+
+@dataclass
+class LessonStatus:
+    lesson: Lesson
+    watched_seconds: float = 0.0
+    position_seconds: float = 0.0
+    completed: bool = False
+    updated_at: datetime | None = None
+
+    @property
+    def percent(self) -> int:
+        return (
+            100 if self.completed else percent(self.watched_seconds, self.lesson.duration_seconds)
+        )
+
+    @property
+    def credit_seconds(self) -> float:
+        """Seconds toward module and course percentages: a completed lesson counts in full."""
+        duration = self.lesson.duration_seconds
+        return duration if self.completed else min(self.watched_seconds, duration)
+
+    @property
+    def started(self) -> bool:
+        return self.watched_seconds > 0 or self.position_seconds > 0
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    lessons: dict[int, LessonStatus] = field(default_factory=dict)
+    modules: dict[int, int] = field(default_factory=dict)  # module id -> percent
+    ordered: list[LessonStatus] = field(default_factory=list)
+
+    @property
+    def watched_seconds(self) -> float:
+        return sum(min(s.watched_seconds, s.lesson.duration_seconds) for s in self.ordered)
+
+    @property
+    def credit_seconds(self) -> float:
+        return sum(s.credit_seconds for s in self.ordered)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(s.lesson.duration_seconds for s in self.ordered)
+
+    @property
+    def percent(self) -> int:
+        return percent(self.credit_seconds, self.total_seconds)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for s in self.ordered if s.completed)
+
+    @property
+    def resume(self) -> LessonStatus | None:
+        """The most recently watched unfinished lesson, else the first unfinished one."""
+        unfinished = [s for s in self.ordered if not s.completed]
+        started = [s for s in unfinished if s.updated_at is not None and s.started]
+        if started:
+            return max(started, key=lambda s: s.updated_at)
+        return unfinished[0] if unfinished else None
+
+
+def progress_rows(user_id: int, course_ids: list[int]) -> list[LessonProgress]:
+    if not course_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(LessonProgress).where(
+                LessonProgress.user_id == user_id, LessonProgress.course_id.in_(course_ids)
+            )
+        )
+    )
+
+
+def build_course_progress(
+    course: Course, outline: list[tuple[Module, list[Lesson]]], rows: list[LessonProgress]
+) -> CourseProgress:
+    """Pure assembly from already loaded outline and progress rows (no queries)."""
+    by_lesson = {row.lesson_id: row for row in rows}
+    result = CourseProgress(course)
+    for module, lessons in outline:
+        statuses = []
+        for lesson in lessons:
+            row = by_lesson.get(lesson.id)
+            status = LessonStatus(lesson)
+            if row is not None:
+                status = LessonStatus(
+                    lesson,
+                    row.watched_seconds,
+                    row.position_seconds,
+                    row.completed_at is not None,
+                    row.updated_at,
+                )
+            statuses.append(status)
+            result.lessons[lesson.id] = status
+        result.ordered.extend(statuses)
+        credit = sum(s.credit_seconds for s in statuses)
+        total = sum(s.lesson.duration_seconds for s in statuses)
+        result.modules[module.id] = percent(credit, total)
+    return result
+
+
+def course_progress(user, course: Course, outline) -> CourseProgress | None:
+    """A signed-in learner's progress in one course (one query), None for anonymous users."""
+    if not user.is_authenticated:
+        return None
+    return build_course_progress(course, outline, progress_rows(user.id, [course.id]))
+
+
+def dashboard_progress(user, courses: list[Course]) -> dict[int, CourseProgress]:
+    """Progress in every listed course in three queries, however many courses and lessons."""
+    ids = [course.id for course in courses]
+    if not ids:
+        return {}
+    modules = db.session.scalars(
+        select(Module)
+        .where(Module.course_id.in_(ids), Module.is_published.is_(True))
+        .order_by(Module.position)
+    ).all()
+    lessons = db.session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id.in_(ids), Lesson.is_published.is_(True))
+        .order_by(Lesson.position)
+    ).all()
+    rows = progress_rows(user.id, ids)
+    result = {}
+    for course in courses:
+        outline = [
+            (m, [lesson for lesson in lessons if lesson.module_id == m.id])
+            for m in modules
+            if m.course_id == course.id
+        ]
+        mine = [row for row in rows if row.course_id == course.id]
+        result[course.id] = build_course_progress(course, outline, mine)
+    return result
+
+
+REFUSALS_SHOWN = 200
+
+
+@dataclass
+class LearnerRow:
+    learner: User
+    enrollment: Enrollment
+    credited_seconds: float = 0.0
+    completed_lessons: int = 0
+
+
+@dataclass
+class LearnerReport:
+    days: list[tuple] = field(default_factory=list)  # (day, lesson title, credited seconds)
+    refusals: list[tuple] = field(default_factory=list)  # (ProgressRefusal, lesson title)
+    progress: list[tuple] = field(default_factory=list)  # (Lesson, LessonProgress | None)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(seconds for _, _, seconds in self.days)
+
+
+def learner_rows(course: Course) -> list[LearnerRow]:
+    """Every enrolled learner with credited time and completed lessons, in three queries."""
+    pairs = (
+        db.session.execute(
+            select(User, Enrollment)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(
+                Enrollment.course_id == course.id, Enrollment.status != EnrollmentStatus.WITHDRAWN
+            )
+            .order_by(User.full_name)
+        )
+        .tuples()
+        .all()
+    )
+    credited = dict(
+        db.session.execute(
+            select(TimeOnTask.user_id, func.sum(TimeOnTask.credited_seconds))
+            .where(TimeOnTask.course_id == course.id)
+            .group_by(TimeOnTask.user_id)
+        )
+        .tuples()
+        .all()
+    )
+    completed = dict(
+        db.session.execute(
+            select(LessonProgress.user_id, func.count(LessonProgress.id))
+            .where(LessonProgress.course_id == course.id, LessonProgress.completed_at.is_not(None))
+            .group_by(LessonProgress.user_id)
+        )
+        .tuples()
+        .all()
+    )
+    return [
+        LearnerRow(user, enrollment, credited.get(user.id, 0.0), completed.get(user.id, 0))
+        for user, enrollment in pairs
+    ]
+
+
+def learner_report(course: Course, learner: User) -> LearnerReport:
+    days = (
+        db.session.execute(
+            select(TimeOnTask.day, Lesson.title, TimeOnTask.credited_seconds)
+            .join(Lesson, Lesson.id == TimeOnTask.lesson_id)
+            .where(TimeOnTask.user_id == learner.id, TimeOnTask.course_id == course.id)
+            .order_by(TimeOnTask.day, Lesson.position)
+        )
+        .tuples()
+        .all()
+    )
+    refusals = (
+        db.session.execute(
+            select(ProgressRefusal, Lesson.title)
+            .join(Lesson, Lesson.id == ProgressRefusal.lesson_id)
+            .where(ProgressRefusal.user_id == learner.id, ProgressRefusal.course_id == course.id)
+            .order_by(ProgressRefusal.created_at.desc())
+            .limit(REFUSALS_SHOWN)
+        )
+        .tuples()
+        .all()
+    )
+    progress = (
+        db.session.execute(
+            select(Lesson, LessonProgress)
+            .outerjoin(
+                LessonProgress,
+                (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == learner.id),
+            )
+            .where(Lesson.course_id == course.id, Lesson.is_published.is_(True))
+            .order_by(Lesson.position)
+        )
+        .tuples()
+        .all()
+    )
+    return LearnerReport(list(days), list(refusals), list(progress))
+
+
+def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
+    """One row per learner-day and lesson; the day is the learner's, in the named zone."""
+    zone = str(zone_of(learner))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "learner",
+            "email",
+            "course",
+            "date",
+            "time_zone",
+            "lesson",
+            "credited_seconds",
+            "credited_minutes",
+        ]
+    )
+    for day, title, seconds in report.days:
+        writer.writerow(
+            [
+                spreadsheet_cell(learner.full_name),
+                spreadsheet_cell(learner.email),
+                spreadsheet_cell(course.title),
+                day.isoformat(),
+                zone,
+                spreadsheet_cell(title),
+                f"{seconds:.1f}",
+                f"{seconds / 60:.2f}",
+            ]
+        )
+    writer.writerow(
+        [
+            "total",
+            "",
+            "",
+            "",
+            "",
+            "",
+            f"{report.total_seconds:.1f}",
+            f"{report.total_seconds / 60:.2f}",
+        ]
+    )
+    return out.getvalue()
+
+
+def percent(watched: float, duration: float) -> int:
+    if duration <= 0:
+        return 0
+    return min(100, int(watched / duration * 100))
+
+
+@dataclass(frozen=True)
+class LessonCounts:
+    """Published lessons per course, and how many of them the learner has completed."""
+
+    total: dict[int, int]
+    done: dict[int, int]
+
+    def all_done(self, course_id: int) -> bool:
+        total = self.total.get(course_id, 0)
+        return total > 0 and self.done.get(course_id, 0) >= total
+
+
+def lesson_counts(user_id: int, course_ids: list[int]) -> LessonCounts:
+    """The one rule for "lessons watched", in two queries for any number of courses.
+
+    The post-test gate, the certificate and the checklists on the course page and the
+    dashboard all count through here: only published lessons count, and a lesson is done
+    when enough of it was actually watched (LessonProgress.completed_at).
+    """
+    published = (Lesson.course_id.in_(course_ids), Lesson.is_published.is_(True))
+    total = select(Lesson.course_id, func.count(Lesson.id)).where(*published)
+    done = (
+        select(Lesson.course_id, func.count(LessonProgress.id))
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(
+            *published,
+            LessonProgress.user_id == user_id,
+            LessonProgress.completed_at.is_not(None),
+        )
+    )
+    return LessonCounts(
+        dict(db.session.execute(total.group_by(Lesson.course_id)).tuples().all()),
+        dict(db.session.execute(done.group_by(Lesson.course_id)).tuples().all()),
+    )
+
+
+def required_lessons_complete(user_id: int, course_id: int) -> bool:
+    """True when every published lesson of the course is complete for this learner."""
+    return lesson_counts(user_id, [course_id]).all_done(course_id)
