@@ -30,6 +30,7 @@ from community.forms import (
 )
 from community.moderation import services as moderation
 from community.notifications import jobs as notification_jobs
+from community.notifications import queries as notification_queries
 from community.notifications import services as notifications
 
 bp = Blueprint("community", __name__, url_prefix="/courses/<slug>/forum")
@@ -153,7 +154,8 @@ def mark_read(slug: str, thread_id: int):
     services.mark_read(current_user, thread, number)
     notifications.mark_thread_read(current_user.id, thread.id, number)
     db.session.commit()
-    return jsonify(read=number)
+    unread = notification_queries.unread_count(current_user.id, current_user.is_staff)
+    return jsonify(read=number, unread=unread)
 
 
 def _csrf_field() -> Markup:

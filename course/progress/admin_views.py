@@ -44,7 +44,7 @@ def learner_ledger(slug: str, user_id: int):
     learner = _learner(user_id)
     report = queries.learner_report(course, learner)
     return render_template(
-        "progress/queries.html",
+        "course/progress/ledger.html",
         course=course,
         learner=learner,
         report=report,

@@ -69,3 +69,31 @@ document.querySelectorAll("button.moment[data-seek-to]").forEach((button) =>
   }));
 const startAt = new URLSearchParams(window.location.search).get("t");
 if (startAt !== null && currentVideo()) seekTo(Number(startAt));
+
+// Reading a thread is recorded by a POST once the page is shown, never by the GET itself
+// (prefetchers and link checkers must not mark anything read). The bell follows.
+async function markThreadRead(marker) {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const body = new URLSearchParams({ number: marker.dataset.number });
+  try {
+    const response = await fetch(marker.dataset.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf },
+      body,
+    });
+    if (!response.ok) return;
+    const { unread } = await response.json();
+    const bell = document.querySelector("a.bell");
+    if (!bell) return;
+    bell.querySelectorAll(".count, .visually-hidden").forEach((node) => node.remove());
+    if (unread > 0) {
+      bell.insertAdjacentHTML("beforeend", '<span class="count"></span><span class="visually-hidden"> unread</span>');
+      bell.querySelector(".count").textContent = String(unread);
+    }
+  } catch (error) {
+    // Offline: the posts stay unread and are marked on the next visit.
+  }
+}
+const readMarker = document.getElementById("thread-read");
+if (readMarker) markThreadRead(readMarker);

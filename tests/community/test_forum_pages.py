@@ -132,7 +132,12 @@ def test_read_marker_advances_once(client, course):
     login(client, learner)
     html = client.get("/courses/test-course/forum/").get_data(as_text=True)
     assert "New" in html
-    client.get(f"/courses/test-course/forum/t/{thread.id}")
+    page = client.get(f"/courses/test-course/forum/t/{thread.id}").get_data(as_text=True)
+    assert db.session.get(ReadMarker, (learner.id, thread.id)) is None  # GET writes nothing
+    assert 'data-number="4"' in page  # the page asks to mark posts 1-4 read
+    answer = post(client, f"/courses/test-course/forum/t/{thread.id}/read", {"number": "4"})
+    assert answer.get_json()["read"] == 4
+    db.session.expire_all()
     marker = db.session.get(ReadMarker, (learner.id, thread.id))
     assert marker.last_read_number == 4
     add_replies(thread, [other], 2)

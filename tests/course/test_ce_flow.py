@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from campus.extensions import db
-from course.certificates.models import Certificate
+from course.certificates.models import Certificate, CertificateEvent
 from tests.course.ce_helpers import (
     complete_lessons,
     evaluation_of,
@@ -191,5 +191,9 @@ def test_mail_failure_keeps_the_certificate(client, app):
         page = client.get(response.headers["Location"]).get_data(as_text=True)
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    # The email goes out after the response: its failure is logged, never shown as a 500,
+    # and the certificate (committed first) waits on the course page.
     assert db.session.scalar(select(func.count(Certificate.id))) == 1
-    assert "could not email it" in page and "Download your certificate" in page
+    assert "Download your certificate" in page
+    actions = db.session.scalars(select(CertificateEvent.action)).all()
+    assert actions == ["issued"]  # not "emailed": nothing claims an email that never left
