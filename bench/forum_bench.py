@@ -32,8 +32,13 @@ def seed(db_url: str, posts_for_search: int) -> dict:
     from campus import create_app
     from campus.accounts.models import Role
     from campus.extensions import db
-    from tests.community.factories import add_replies, learner_in, make_thread
-    from tests.helpers import import_fixture_course, make_user
+    from tests.factories import (
+        add_replies,
+        import_fixture_course,
+        learner_in,
+        make_thread,
+        make_user,
+    )
 
     app = create_app(
         {
@@ -74,7 +79,7 @@ def search_timings(app, course, reader, total: int) -> dict:
     from campus.models import utcnow
     from community.models import Post, Thread
     from community.queries import search_posts
-    from tests.community.factories import category
+    from tests.factories import category
 
     words = [
         "push-in",

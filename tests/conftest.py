@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from campus import create_app
 from campus.extensions import db, limiter
-from tests.helpers import FIXTURE_CONTENT
+from tests.factories import FIXTURE_CONTENT
 
 pytest_plugins = ["tests.smtp_server"]
 
@@ -128,6 +128,6 @@ def runner(app):
 
 @pytest.fixture
 def course(app):
-    from tests.helpers import import_fixture_course
+    from tests.factories import import_fixture_course
 
     return import_fixture_course()

@@ -1,68 +1,18 @@
-"""Factories and request helpers shared by the tests (plain make_* functions)."""
+"""Request helpers shared by the tests: CSRF tokens, posts, login, query counting."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import event, select
+from sqlalchemy import event
 
-from campus.accounts.models import Role, User
-from campus.enrollment.models import Enrollment
+from campus.accounts.models import User
 from campus.extensions import db
-
-FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
-PASSWORD = "correct horse battery staple"
-_counter = itertools.count(1)
-
-
-def make_user(
-    role: Role | str = Role.LEARNER,
-    *,
-    email: str | None = None,
-    name: str | None = None,
-    password: str = PASSWORD,
-) -> User:
-    number = next(_counter)
-    user = User(
-        email=email or f"user{number}@example.com",
-        full_name=name or f"Test User {number}",
-        role=Role(role).value,
-    )
-    user.password_hash = _password_hash(password)
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
-@lru_cache(maxsize=8)
-def _password_hash(password: str) -> str:
-    """Hash each test password once; scrypt is slow on purpose."""
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(password)
-
-
-def import_fixture_course(slug: str = "test-course", content_dir: Path = FIXTURE_CONTENT):
-    from course.importer.sync_course import import_course
-    from course.models import Course
-
-    import_course(content_dir / slug)
-    db.session.commit()
-    return db.session.scalar(select(Course).where(Course.slug == slug))
-
-
-def make_enrollment(user: User, course) -> Enrollment:
-    enrollment = Enrollment(user_id=user.id, course_id=course.id)
-    db.session.add(enrollment)
-    db.session.commit()
-    return enrollment
+from tests.factories import PASSWORD
 
 
 def csrf_token_for(client: FlaskClient, app: Flask) -> str:
@@ -117,3 +67,10 @@ def count_queries():
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def client_for(app, user):
+    """A fresh test client signed in as user."""
+    client = app.test_client()
+    login(client, user)
+    return client

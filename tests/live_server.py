@@ -10,7 +10,7 @@ from pathlib import Path
 
 import bench.common
 from tests.conftest import _TMP, TEST_SECRET_KEY, database_url
-from tests.helpers import FIXTURE_CONTENT
+from tests.factories import FIXTURE_CONTENT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

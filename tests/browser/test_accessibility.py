@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.helpers import PASSWORD, import_fixture_course, make_enrollment, make_user
+from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"

@@ -4,8 +4,7 @@ course, gets a certificate, and a board checks it on /verify. Screenshots of eac
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.course.ce_helpers import complete_lessons, import_ce_course
-from tests.helpers import PASSWORD, make_enrollment, make_user
+from tests.factories import PASSWORD, complete_lessons, import_ce_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +94,7 @@ def test_posttest_evaluation_certificate_and_verify(live_server, page):
 
 def test_admin_revokes_and_reissues_in_the_browser(live_server, page):
     from campus.accounts.models import Role
-    from tests.course.ce_helpers import make_certified
+    from tests.factories import make_certified
 
     course = import_ce_course()
     learner = make_user(name="Jordan Ellis")

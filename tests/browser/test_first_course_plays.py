@@ -4,7 +4,7 @@ import pytest
 
 from bench.common import stop_gunicorn
 from tests.browser.conftest import screenshot
-from tests.helpers import PASSWORD, import_fixture_course, make_user
+from tests.factories import PASSWORD, import_fixture_course, make_user
 from tests.live_server import PROJECT_ROOT, server_env, start_gunicorn
 
 pytestmark = pytest.mark.browser

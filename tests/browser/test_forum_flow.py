@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.community.factories import learner_in
-from tests.helpers import PASSWORD, import_fixture_course
+from tests.factories import PASSWORD, import_fixture_course, learner_in
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,8 @@ from campus.extensions import db
 from community import services
 from community.models import Post
 from tests.browser.conftest import ARTIFACTS, server_env, start_gunicorn
-from tests.community.factories import learner_in, make_thread
 from tests.community.test_sanitizer_corpus import CORPUS
-from tests.helpers import PASSWORD, import_fixture_course, make_user
+from tests.factories import PASSWORD, import_fixture_course, learner_in, make_thread, make_user
 
 pytestmark = pytest.mark.browser
 

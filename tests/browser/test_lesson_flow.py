@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.helpers import import_fixture_course
+from tests.factories import import_fixture_course
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from campus.extensions import db
 from course.progress.models import LessonProgress
 from tests.browser.conftest import screenshot
-from tests.helpers import PASSWORD, import_fixture_course, make_enrollment, make_user
+from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -141,7 +141,7 @@ def test_instructor_reads_a_learners_ledger(live_server, page):
     from course.progress.heartbeat import Heartbeat
     from course.progress.models import ViewingSession
     from course.progress.services import record_heartbeat
-    from tests.course.progress_helpers import lesson_named
+    from tests.factories import lesson_named
 
     course = import_fixture_course()
     learner = make_user(name="Sam Lee")

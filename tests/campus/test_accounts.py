@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from campus.accounts.models import User
 from campus.extensions import db
-from tests.helpers import PASSWORD, csrf_token_for, login, make_user, post
+from tests.factories import PASSWORD, make_user
+from tests.helpers import csrf_token_for, login, post
 
 GOOD = {
     "full_name": "Maya Chen",

@@ -9,7 +9,8 @@ from campus.config import ConfigError
 from campus.extensions import db
 from campus.security import is_safe_redirect
 from tests.conftest import app_settings
-from tests.helpers import PASSWORD, login, make_user, post
+from tests.factories import PASSWORD, make_user
+from tests.helpers import login, post
 
 
 def assert_security_headers(response):

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from bench.common import stop_gunicorn
-from tests.helpers import make_user
+from tests.factories import make_user
 from tests.live_server import server_env, start_gunicorn
 
 REDIS = ("127.0.0.1", 6379)

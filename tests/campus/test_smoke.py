@@ -1,4 +1,5 @@
-from tests.helpers import login, make_enrollment, make_user
+from tests.factories import make_enrollment, make_user
+from tests.helpers import login
 
 
 def test_enrolled_learner_opens_lesson(client, course):

@@ -11,7 +11,8 @@ from campus.config import ConfigError
 from campus.extensions import db
 from campus.timezones import is_zone, local_date, local_time, zone_choices
 from tests.conftest import app_settings
-from tests.helpers import login, make_enrollment, make_user
+from tests.factories import make_enrollment, make_user
+from tests.helpers import login
 
 MOMENT = datetime(2026, 7, 1, 2, 5, tzinfo=UTC)  # 10:05 pm June 30 in New York (EDT)
 

@@ -11,8 +11,8 @@ from community.models import Post
 from community.services import seed_categories
 from course.importer.read_forum import default_categories
 from course.models import Course
-from tests.community.factories import add_replies, client_for, learner_in, make_thread
-from tests.helpers import count_queries, make_enrollment, make_user, post
+from tests.factories import add_replies, learner_in, make_enrollment, make_thread, make_user
+from tests.helpers import client_for, count_queries, post
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 ROLES = ("anonymous", "outsider", "learner", "other_course_learner", "instructor", "admin")

@@ -7,8 +7,15 @@ from sqlalchemy import select
 from campus.accounts.models import Role
 from campus.extensions import db
 from community.models import Category, Post, ReadMarker, Thread
-from tests.community.factories import add_replies, category, client_for, learner_in, make_thread
-from tests.helpers import import_fixture_course, login, make_user, post
+from tests.factories import (
+    add_replies,
+    category,
+    import_fixture_course,
+    learner_in,
+    make_thread,
+    make_user,
+)
+from tests.helpers import client_for, login, post
 
 
 def test_import_seeds_default_categories_idempotently(course):

@@ -12,8 +12,8 @@ from campus.extensions import db
 from community.models import Post, PostRevision, Thread
 from community.queries import search_posts
 from course.models import Lesson
-from tests.community.factories import add_replies, client_for, learner_in, make_thread
-from tests.helpers import make_user, post
+from tests.factories import add_replies, learner_in, make_thread, make_user
+from tests.helpers import client_for, post
 
 BASE = "/courses/test-course/forum"
 

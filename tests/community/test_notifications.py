@@ -9,11 +9,11 @@ from sqlalchemy import select
 from bench.common import free_port
 from campus.accounts.models import Role
 from campus.extensions import db
+from community.models import EmailMode, Member, Notification, NotificationKind, Post
 from community.notifications import queries as notifications
 from community.notifications import services as notification_services
-from community.models import EmailMode, Member, Notification, NotificationKind, Post
-from tests.community.factories import client_for, learner_in, make_thread
-from tests.helpers import make_user, post
+from tests.factories import learner_in, make_thread, make_user
+from tests.helpers import client_for, post
 
 
 def _kinds(user) -> list[str]:

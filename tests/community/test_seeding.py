@@ -11,7 +11,7 @@ from campus.errors import UserError
 from campus.extensions import db
 from community.models import Category
 from course.importer.read_forum import validate_forum_spec
-from tests.helpers import FIXTURE_CONTENT, import_fixture_course
+from tests.factories import FIXTURE_CONTENT, import_fixture_course
 
 FORUM_SECTION = """
 forum:

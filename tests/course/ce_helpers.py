@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campus.extensions import db
-from campus.models import utcnow
 from course.assessment.models import EvaluationResponse, PostTestAttempt, PostTestQuestion
-from course.models import Lesson
-from course.progress.models import LessonProgress
-from tests.helpers import import_fixture_course, post
+from tests.helpers import post
 
 RIGHT = {
     "push-in": ["a"],
@@ -18,28 +15,6 @@ RIGHT = {
     "data": ["a"],
     "schedule": ["a"],
 }
-
-
-def import_ce_course():
-    return import_fixture_course("ce-course")
-
-
-def complete_lessons(user, course, count: int | None = None) -> None:
-    """Mark lessons complete the way the progress tracker does: a row with completed_at."""
-    lessons = db.session.scalars(
-        select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.position)
-    ).all()
-    for lesson in lessons[:count]:
-        db.session.add(
-            LessonProgress(
-                user_id=user.id,
-                lesson_id=lesson.id,
-                course_id=course.id,
-                watched_seconds=lesson.duration_seconds,
-                completed_at=utcnow(),
-            )
-        )
-    db.session.commit()
 
 
 def questions_by_key(course) -> dict[str, PostTestQuestion]:
@@ -85,35 +60,3 @@ def evaluation_of(user, course):
             EvaluationResponse.user_id == user.id, EvaluationResponse.course_id == course.id
         )
     )
-
-
-def make_ready_for_certificate(user, course, score: float = 0.9) -> None:
-    """Lessons complete, post-test passed and evaluation submitted, directly in the database."""
-    complete_lessons(user, course)
-    db.session.add(
-        PostTestAttempt(
-            user_id=user.id,
-            course_id=course.id,
-            number=1,
-            layout=[],
-            answers={},
-            score=score,
-            pass_mark=0.8,
-            is_passed=True,
-            submitted_at=utcnow(),
-        )
-    )
-    db.session.add(
-        EvaluationResponse(user_id=user.id, course_id=course.id, answers={"relevant": 5})
-    )
-    db.session.commit()
-
-
-def make_certified(user, course):
-    """Every step done directly in the database, then the certificate issued by the service."""
-    from course.certificates.services import issue_certificate
-
-    make_ready_for_certificate(user, course)
-    certificate, _ = issue_certificate(user, course)
-    db.session.commit()
-    return certificate

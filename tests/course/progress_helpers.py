@@ -13,12 +13,6 @@ from course.progress.models import LessonProgress, TimeOnTask, ViewingSession
 from tests.helpers import post_json
 
 
-def lesson_named(course, slug: str = "lesson-one") -> Lesson:
-    return db.session.scalar(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug)
-    )
-
-
 def open_session(client, lesson: Lesson, seconds_ago: float = 0) -> int:
     response = post_json(client, f"/api/lessons/{lesson.id}/sessions", {})
     assert response.status_code == 201, response.get_data(as_text=True)

@@ -3,7 +3,8 @@
 import pytest
 
 from campus.extensions import db
-from tests.helpers import login, make_enrollment, make_user, post
+from tests.factories import make_enrollment, make_user
+from tests.helpers import login, post
 
 LESSON = "/courses/test-course/lessons/lesson-one"
 ROLES = ("anonymous", "outsider", "enrolled", "instructor", "admin")

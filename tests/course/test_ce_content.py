@@ -11,7 +11,7 @@ from campus.extensions import db
 from course.assessment.models import CourseAssessment, PostTestQuestion
 from course.importer.read_course import load_course
 from course.importer.sync_course import import_course
-from tests.helpers import FIXTURE_CONTENT
+from tests.factories import FIXTURE_CONTENT
 
 
 @pytest.fixture

@@ -6,15 +6,9 @@ from sqlalchemy import func, select
 
 from campus.extensions import db
 from course.certificates.models import Certificate, CertificateEvent
-from tests.course.ce_helpers import (
-    complete_lessons,
-    evaluation_of,
-    import_ce_course,
-    latest_attempt,
-    submit_evaluation,
-    take_posttest,
-)
-from tests.helpers import login, make_enrollment, make_user, post
+from tests.course.ce_helpers import evaluation_of, latest_attempt, submit_evaluation, take_posttest
+from tests.factories import complete_lessons, import_ce_course, make_enrollment, make_user
+from tests.helpers import login, post
 
 
 def _learner(client, course):

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from campus.accounts.models import Role
 from campus.extensions import db
 from course.certificates.models import Certificate, CertificateEvent
-from tests.course.ce_helpers import import_ce_course, make_certified
-from tests.helpers import login, make_user, post
+from tests.factories import import_ce_course, make_certified, make_user
+from tests.helpers import login, post
 
 
 @pytest.fixture

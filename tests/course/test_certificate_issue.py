@@ -13,8 +13,14 @@ from campus.models import utcnow
 from course.assessment.models import PostTestAttempt
 from course.certificates import services
 from course.certificates.models import Certificate
-from tests.course.ce_helpers import complete_lessons, import_ce_course, make_ready_for_certificate
-from tests.helpers import count_queries, login, make_enrollment, make_user
+from tests.factories import (
+    complete_lessons,
+    import_ce_course,
+    make_enrollment,
+    make_ready_for_certificate,
+    make_user,
+)
+from tests.helpers import count_queries, login
 
 
 def test_parallel_issue_requests_make_one_certificate(app):
@@ -102,7 +108,7 @@ def test_many_certificates_have_distinct_codes_in_the_database(app):
 
 
 def test_checklist_queries_do_not_grow_with_courses(client):
-    from tests.helpers import import_fixture_course
+    from tests.factories import import_fixture_course
 
     ce_course = import_ce_course()
     other = import_fixture_course()

@@ -12,8 +12,7 @@ from pypdf import PdfReader
 
 from campus.extensions import db
 from course.certificates.pdf import certificate_pdf, number
-from tests.course.ce_helpers import import_ce_course, make_certified
-from tests.helpers import make_user
+from tests.factories import import_ce_course, make_certified, make_user
 
 
 def _text(data: bytes) -> str:

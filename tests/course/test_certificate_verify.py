@@ -10,8 +10,7 @@ from course.certificates.services import (
     reissue_certificate,
     revoke_certificate,
 )
-from tests.course.ce_helpers import import_ce_course, make_certified
-from tests.helpers import make_user
+from tests.factories import import_ce_course, make_certified, make_user
 
 
 def _certificate(**user_fields):

@@ -25,8 +25,8 @@ def test_lesson_lengths_read_the_same_as_the_player_clock():
 
 def test_staff_land_on_their_tools_not_on_an_empty_learner_dashboard(client, course):
     from campus.accounts.models import Role
-    from tests.course.ce_helpers import import_ce_course
-    from tests.helpers import login, make_user
+    from tests.factories import import_ce_course, make_user
+    from tests.helpers import login
 
     ce_course = import_ce_course()
     login(client, make_user(Role.INSTRUCTOR))

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.helpers import FIXTURE_CONTENT, login, make_enrollment, make_user
+from tests.factories import FIXTURE_CONTENT, make_enrollment, make_user
+from tests.helpers import login
 
 VIDEO = "/courses/test-course/lessons/lesson-one/video"
 DATA = (FIXTURE_CONTENT / "test-course" / "media" / "lesson-1.mp4").read_bytes()

@@ -10,7 +10,7 @@ from campus.extensions import db
 from course.importer.read_course import load_course
 from course.importer.sync_course import import_course
 from course.models import Course, Lesson, Module
-from tests.helpers import FIXTURE_CONTENT
+from tests.factories import FIXTURE_CONTENT
 
 
 @pytest.fixture

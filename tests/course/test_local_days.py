@@ -17,14 +17,14 @@ from course.certificates.services import issue_certificate
 from course.progress import services
 from course.progress.heartbeat import Heartbeat
 from course.progress.models import TimeOnTask
-from tests.course.ce_helpers import (
-    evaluation_of,
+from tests.course.ce_helpers import evaluation_of, latest_attempt
+from tests.factories import (
     import_ce_course,
-    latest_attempt,
+    lesson_named,
+    make_enrollment,
     make_ready_for_certificate,
+    make_user,
 )
-from tests.course.progress_helpers import lesson_named
-from tests.helpers import make_enrollment, make_user
 
 # 22:30 on March 3 in Los Angeles (PST, UTC-8) is already March 4 in UTC.
 EVENING_IN_LA = datetime(2026, 3, 4, 6, 30, tzinfo=UTC)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from course import media
-from tests.helpers import FIXTURE_CONTENT
+from tests.factories import FIXTURE_CONTENT
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 VIDEOS = sorted([*FIXTURE_CONTENT.glob("*/media/*.mp4"), *CONTENT.glob("*/media/*.mp4")])

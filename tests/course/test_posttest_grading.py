@@ -6,14 +6,9 @@ from sqlalchemy import func, select
 
 from campus.extensions import db
 from course.assessment.models import PostTestAttempt
-from tests.course.ce_helpers import (
-    answers_form,
-    complete_lessons,
-    import_ce_course,
-    latest_attempt,
-    questions_by_key,
-)
-from tests.helpers import login, make_enrollment, make_user, post
+from tests.course.ce_helpers import answers_form, latest_attempt, questions_by_key
+from tests.factories import complete_lessons, import_ce_course, make_enrollment, make_user
+from tests.helpers import login, post
 
 
 def _ready(client):

@@ -11,21 +11,9 @@ from campus.accounts.models import Role
 from campus.extensions import db
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask
 from course.progress.services import GRACE_SECONDS
-from tests.course.progress_helpers import (
-    beat,
-    ledger_total,
-    lesson_named,
-    open_session,
-    progress_of,
-)
-from tests.helpers import (
-    count_queries,
-    csrf_token_for,
-    login,
-    make_enrollment,
-    make_user,
-    post_json,
-)
+from tests.course.progress_helpers import beat, ledger_total, open_session, progress_of
+from tests.factories import lesson_named, make_enrollment, make_user
+from tests.helpers import count_queries, csrf_token_for, login, post_json
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from campus.extensions import db
 from course.progress.models import LessonProgress, TimeOnTask, ViewingSession
-from tests.course.progress_helpers import lesson_named, open_session
-from tests.helpers import csrf_token_for, login, make_enrollment, make_user
+from tests.course.progress_helpers import open_session
+from tests.factories import lesson_named, make_enrollment, make_user
+from tests.helpers import csrf_token_for, login
 
 pytestmark = [
     pytest.mark.postgres_only,

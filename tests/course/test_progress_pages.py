@@ -5,8 +5,9 @@ import pytest
 from campus.accounts.models import Role, User
 from campus.extensions import db
 from course.models import Course, Lesson, Module
-from tests.course.progress_helpers import beat, lesson_named, open_session
-from tests.helpers import count_queries, login, make_enrollment, make_user
+from tests.course.progress_helpers import beat, open_session
+from tests.factories import lesson_named, make_enrollment, make_user
+from tests.helpers import count_queries, login
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 
 from campus.extensions import db
 from course.importer.sync_course import import_course
-from tests.helpers import FIXTURE_CONTENT, count_queries, login, make_enrollment, make_user
+from tests.factories import FIXTURE_CONTENT, make_enrollment, make_user
+from tests.helpers import count_queries, login
 
 
 def build_course(root: Path, slug: str, lessons: int) -> Path:
