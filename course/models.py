@@ -14,6 +14,8 @@ from campus.models import utcnow
 DEFAULT_SETTINGS: dict[str, Any] = {
     "completion_threshold": 0.9,
     "max_playback_rate": 2.0,
+    # Real viewing time is credited up to this playback rate (course/progress/rules.py).
+    "credit_rate": 1.0,
     "daily_cap_hours": None,
 }
 

@@ -4,6 +4,11 @@ A heartbeat's intervals are merged into the lesson's watched set as a union, so 
 duplicates, out-of-order delivery and two tabs are harmless. What is credited is clamped to
 the media duration, to what wall-clock time since the viewing session began allows at the
 course's fastest rate, and to the optional daily cap; what is refused goes to the refusal log.
+
+Beside coverage, each beat earns real viewing time: the media it played divided by its
+playback rate, never more than the wall clock allows at 1x across all the learner's sessions,
+and counted once per beat sequence number. A lesson completes only when both reach the
+threshold (course/progress/rules.py); the ledger records the real seconds.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from campus.models import utcnow
 from campus.timezones import local_date
 from course.models import Course, Lesson
 from course.progress import intervals as iv
+from course.progress import rules
 from course.progress.heartbeat import Heartbeat
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask, ViewingSession
 from course.progress.queries import percent
@@ -35,6 +41,7 @@ SESSION_WINDOW = timedelta(days=1)
 
 @dataclass
 class HeartbeatResult:
+    course: Course
     progress: LessonProgress
     credited_seconds: float
     refused_seconds: float
@@ -42,12 +49,21 @@ class HeartbeatResult:
 
     def as_json(self, duration: float) -> dict:
         progress = self.progress
+        course = self.course
+        completed = progress.completed_at is not None
         return {
             "watched_seconds": round(progress.watched_seconds, 3),
             "percent": percent(progress.watched_seconds, duration),
-            "completed": progress.completed_at is not None,
+            "completed": completed,
             "position": progress.position_seconds,
             "credited_seconds": round(self.credited_seconds, 3),
+            "viewing_seconds": round(progress.viewing_seconds, 3),
+            "viewing_required": round(rules.viewing_required(course, duration), 3),
+            "note": ""
+            if completed
+            else rules.completion_note(
+                course, duration, progress.watched_seconds, progress.viewing_seconds
+            ),
         }
 
 
@@ -157,6 +173,7 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
                 course_id=lesson.course_id,
                 watched_intervals=[],
                 watched_seconds=0.0,
+                viewing_seconds=0.0,
                 position_seconds=0.0,
                 created_at=now,
                 updated_at=now,
@@ -167,29 +184,32 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     return progress
 
 
-def _credited_today(user, course: Course, day) -> float:
-    """Seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
+def _real_today(user, course: Course, day) -> float:
+    """Real seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
     return db.session.scalar(
-        select(func.coalesce(func.sum(TimeOnTask.credited_seconds), 0.0)).where(
+        select(func.coalesce(func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)), 0.0)).where(
             TimeOnTask.user_id == user.id, TimeOnTask.course_id == course.id, TimeOnTask.day == day
         )
     )
 
 
-def _add_to_ledger(user, lesson: Lesson, day, seconds: float) -> None:
+def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> None:
     statement = insert_for(TimeOnTask).values(
         user_id=user.id,
         lesson_id=lesson.id,
         course_id=lesson.course_id,
         day=day,
         credited_seconds=seconds,
+        real_seconds=real,
     )
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id", "lesson_id", "day"],
             set_={
                 "credited_seconds": TimeOnTask.credited_seconds
-                + statement.excluded.credited_seconds
+                + statement.excluded.credited_seconds,
+                "real_seconds": func.coalesce(TimeOnTask.real_seconds, 0.0)
+                + statement.excluded.real_seconds,
             },
         )
     )
@@ -200,32 +220,62 @@ def _refuse(refusals: list, reason: str, intervals: iv.IntervalSet) -> None:
         refusals.append((reason, intervals))
 
 
+@dataclass
+class Credit:
+    """What the server believes of one beat: new media seconds and real viewing seconds."""
+
+    coverage: iv.IntervalSet
+    real: float = 0.0
+
+
+def _real_seconds(
+    session: ViewingSession,
+    sessions: list[ViewingSession],
+    beat: Heartbeat,
+    claimed: iv.IntervalSet,
+    now: datetime,
+) -> float:
+    """Real playing time of the beat: media played / rate, bounded by the wall clock at 1x
+    over all the learner's recent sessions, and zero for a beat number already counted."""
+    slot = [(float(beat.sequence), float(beat.sequence + 1))]
+    if not iv.subtract(slot, session.counted_beats or []):
+        return 0.0
+    played = iv.measure(claimed) / beat.rate
+    history = [(item.started_at, item.real_seconds) for item in sessions]
+    return min(played, wall_clock_budget(history, session.started_at, now, 1.0))
+
+
 def _plausible(
     user,
     lesson: Lesson,
     session: ViewingSession,
     sessions: list[ViewingSession],
     beat: Heartbeat,
+    claimed: iv.IntervalSet,
     new: iv.IntervalSet,
     now: datetime,
     refusals: list,
-) -> iv.IntervalSet:
-    """The part of the new seconds the server believes; the rest goes to `refusals`."""
+) -> Credit:
+    """The part of the beat the server believes; refused media goes to `refusals`."""
     course = lesson.course
     max_rate = float(course.setting("max_playback_rate") or 1.0)
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
-        return []
+        return Credit([])
     history = [(item.started_at, item.credited_seconds) for item in sessions]
     budget = wall_clock_budget(history, session.started_at, now, max_rate)
     kept, rest = iv.take(new, budget)
     _refuse(refusals, "faster_than_wall_clock", rest)
+    real = _real_seconds(session, sessions, beat, claimed, now)
     cap_hours = course.setting("daily_cap_hours")
-    if cap_hours and kept:
-        remaining = float(cap_hours) * 3600 - _credited_today(user, course, local_date(now, user))
-        kept, rest = iv.take(kept, remaining)
+    if cap_hours and (kept or real):
+        remaining = max(
+            float(cap_hours) * 3600 - _real_today(user, course, local_date(now, user)), 0.0
+        )
+        real = min(real, remaining)
+        kept, rest = iv.take(kept, remaining * beat.rate)
         _refuse(refusals, "daily_cap_reached", rest)
-    return kept
+    return Credit(kept, real)
 
 
 def record_heartbeat(
@@ -241,17 +291,31 @@ def record_heartbeat(
     claimed = iv.clamp(beat.intervals, 0.0, duration)
     new = iv.subtract(claimed, progress.watched_intervals or [])
     refusals: list = []
-    credited_parts = _plausible(user, lesson, session, sessions, beat, new, now, refusals)
+    credit = _plausible(user, lesson, session, sessions, beat, claimed, new, now, refusals)
     before = progress.watched_seconds
-    merged = iv.as_json(iv.union(progress.watched_intervals or [], credited_parts))
+    merged = iv.as_json(iv.union(progress.watched_intervals or [], credit.coverage))
     progress.watched_intervals = merged
     progress.watched_seconds = iv.measure(merged)
     credited = max(progress.watched_seconds - before, 0.0)
+    if credit.real > 0:
+        slot = [(beat.sequence, beat.sequence + 1)]
+        session.counted_beats = iv.as_json(iv.union(session.counted_beats or [], slot))
+        session.real_seconds += credit.real
+        progress.viewing_seconds += credit.real
     _update_position(progress, session, beat, now)
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited
-    if credited > 0:
-        _add_to_ledger(user, lesson, local_date(now, user), credited)
+    if credited > 0 or credit.real > 0:
+        _add_to_ledger(user, lesson, local_date(now, user), credited, credit.real)
+    _log_refusals(user, lesson, session, beat, refusals, now)
+    db.session.flush()
+    refused = sum(iv.measure(parts) for _, parts in refusals)
+    return HeartbeatResult(
+        lesson.course, progress, credited, refused, [reason for reason, _ in refusals]
+    )
+
+
+def _log_refusals(user, lesson, session, beat: Heartbeat, refusals: list, now) -> None:
     for reason, parts in refusals:
         db.session.add(
             ProgressRefusal(
@@ -266,9 +330,6 @@ def record_heartbeat(
                 created_at=now,
             )
         )
-    db.session.flush()
-    refused = sum(iv.measure(parts) for _, parts in refusals)
-    return HeartbeatResult(progress, credited, refused, [reason for reason, _ in refusals])
 
 
 def _update_position(
@@ -283,11 +344,8 @@ def _update_position(
 
 
 def _maybe_complete(progress: LessonProgress, lesson: Lesson, now: datetime) -> None:
-    threshold = float(lesson.course.setting("completion_threshold") or 0.9)
-    duration = lesson.duration_seconds
-    if (
-        progress.completed_at is None
-        and duration > 0
-        and (progress.watched_seconds >= threshold * duration - 1e-6)
+    """Complete once coverage and real viewing time both reach the threshold."""
+    if progress.completed_at is None and rules.is_complete(
+        lesson.course, lesson.duration_seconds, progress.watched_seconds, progress.viewing_seconds
     ):
         progress.completed_at = now
