@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campus.extensions import db
 from campus.models import utcnow
+from course import ce_rules
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "completion_threshold": 0.9,
@@ -46,6 +47,15 @@ class Course(db.Model):
 
     def setting(self, name: str) -> Any:
         return (self.settings or {}).get(name, DEFAULT_SETTINGS.get(name))
+
+    @property
+    def ce_status(self) -> str:
+        """draft, pending or approved (course/ce_rules.py); only approved claims CE credit."""
+        return ce_rules.ce_status(self.ce)
+
+    @property
+    def ce_approved(self) -> bool:
+        return ce_rules.is_approved(self.ce)
 
     @property
     def instructor_display(self) -> str:

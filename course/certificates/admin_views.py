@@ -40,7 +40,9 @@ def course_certificates(slug: str):
     course = get_published_course(slug)
     certificates = queries.course_certificates(course.id)
     return render_template(
-        "course/certificates/admin_course.html", course=course, certificates=certificates
+        "course/certificates/admin_course.html",
+        course=course,
+        certificates=certificates,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.extensions import db
 from campus.models import utcnow
+from course import ce_rules
 
 # A code's shape: four groups of four from an alphabet without look-alikes (no 0/O, 1/I/L, U).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -57,6 +58,15 @@ class Certificate(db.Model):
     @property
     def is_valid(self) -> bool:
         return self.state == CertificateState.VALID
+
+    @property
+    def is_sample(self) -> bool:
+        """Issued while the course was not CE-approved: watermarked, never reported."""
+        return ce_rules.snapshot_is_sample(self.snapshot)
+
+    @property
+    def counts_for_credit(self) -> bool:
+        return self.is_valid and not self.is_sample
 
 
 class CertificateEvent(db.Model):

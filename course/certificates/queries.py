@@ -51,8 +51,10 @@ def course_certificates(course_id: int) -> list[Certificate]:
 
 
 def roster_csv(course_id: int) -> str:
-    certificates = course_certificates(course_id)
-    codes = {c.id: c.code for c in certificates}
+    """The board roster: SAMPLE certificates (course not approved at issue) are never in it."""
+    everything = course_certificates(course_id)
+    codes = {c.id: c.code for c in everything}
+    certificates = [c for c in everything if not c.is_sample]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(ROSTER_COLUMNS)

@@ -20,7 +20,7 @@ VERIFY_LIMIT = "30 per minute;300 per day"
 @login_required
 def my_certificates():
     certificates = queries.transcript(current_user)
-    total = round(sum(c.contact_hours for c in certificates if c.is_valid), 2)
+    total = round(sum(c.contact_hours for c in certificates if c.counts_for_credit), 2)
     return render_template(
         "course/certificates/my_certificates.html", certificates=certificates, total=total
     )
