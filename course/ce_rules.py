@@ -10,6 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
+from course import board_rules
+
 REQUIRED_CE_FIELDS = (
     "provider_name",
     "provider_number",
@@ -27,6 +29,7 @@ KNOWN_FIELDS = (
     *BOOLEAN_FIELDS,
     *DATE_FIELDS,
     "status",
+    "boards",
     "instructors",
     "contact_hours_override",
 )
@@ -85,6 +88,13 @@ def missing_ce_fields(ce: dict[str, Any] | None) -> list[str]:
         missing.append("approval_id")
     if ce_status(ce) == APPROVED and not ce.get("approved_on"):
         missing.append("approved_on")
+    if ce_status(ce) == APPROVED:  # each board's certificate fields (course/board_rules.py)
+        for rule in board_rules.course_boards(ce):
+            missing += [
+                name
+                for name in rule.certificate_fields
+                if name != "instructors" and name not in missing and not str(ce.get(name) or "")
+            ]
     if not ce_instructors(ce):
         missing.append("instructors")
     return missing
@@ -140,6 +150,12 @@ def _check_status(ce: dict) -> list[tuple[tuple, str]]:
             dates[name] = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             problems.append((("ce", name), f"ce.{name} must be a date like 2026-11-27"))
+    for key in board_rules.unknown_boards(ce):
+        problems.append(
+            (("ce", "boards"), f"ce.boards: '{key}' is not a board in course/board_rules.py")
+        )
+    if "boards" in ce and not isinstance(ce["boards"], list):
+        problems.append((("ce", "boards"), "ce.boards must be a list of board keys"))
     if len(dates) == 2 and dates["expires_on"] <= dates["approved_on"]:
         problems.append((("ce", "expires_on"), "ce.expires_on must come after ce.approved_on"))
     if is_approved(ce):
@@ -207,9 +223,15 @@ def contact_hours(ce: dict[str, Any], computed_minutes: float) -> float:
     return round(computed_minutes / 60, 2)
 
 
+def contact_minutes_total(ce: dict[str, Any], computed_minutes: float) -> float:
+    """Minutes of instruction: the override (in 60-minute hours) when declared, else computed."""
+    override = (ce or {}).get("contact_hours_override")
+    return float(override) * 60 if override else float(computed_minutes)
+
+
 def ceus(hours: float) -> float:
-    """AOTA CEUs = contact hours / 10 (6.75 h -> 0.675)."""
-    return round(hours / 10, 4)
+    """AOTA CEUs = contact hours / 10 (6.75 h -> 0.675), by the AOTA row of the board table."""
+    return board_rules.BOARDS["aota"].units(hours * 60, scored_assessment=False)
 
 
 def approval_statement(ce: dict[str, Any], ceus_offered: float, approval_id: str) -> str:

@@ -204,6 +204,8 @@ def _details(pdf: FPDF, s: dict, sans: str) -> None:
     ]
     if s.get("approval_id"):
         rows.append(("Activity approval ID", s["approval_id"]))
+    if s.get("board_totals"):
+        rows.append(("Credit by board", board_line(s["board_totals"])))
     rows.append(("Course ID", s["course_id"]))
     rows.append(("Issued", long_date(s.get("issued_on", s["completed_on"]))))
     y = 131
@@ -221,6 +223,19 @@ def _details(pdf: FPDF, s: dict, sans: str) -> None:
         pdf.set_font(sans, "", 8)
         pdf.set_text_color(*NAVY)
         pdf.cell(180, 4.5, _safe(pdf, NBCOT_NOTE))
+
+
+def board_line(totals: list[dict]) -> str:
+    """'AOTA: 0.675 AOTA CEUs · NBCOT: 8.4375 PDUs · ...' from the snapshot's board totals."""
+    parts = []
+    for t in totals:
+        if t["unit"] == "contact hours":
+            parts.append(
+                f"{t['board'].upper()}: {number(t['hours'])} h ({t['minutes_per_hour']}-min hours)"
+            )
+        else:
+            parts.append(f"{t['name']}: {number(t['units'])} {t['unit']}")
+    return " \u00b7 ".join(parts)
 
 
 def _provider(s: dict) -> str:

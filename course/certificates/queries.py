@@ -29,6 +29,7 @@ ROSTER_COLUMNS = (
     "completion_date",
     "contact_hours",
     "ceus",
+    "board_units",
     "posttest_score",
     "evaluation_date",
     "certificate_code",
@@ -73,6 +74,7 @@ def roster_csv(course_id: int) -> str:
                     s["completed_on"],
                     s["contact_hours"],
                     s["ceus"],
+                    board_units(s.get("board_totals") or []),
                     f"{round(score * 100)}%" if score is not None else "",
                     s.get("evaluation_submitted_on"),
                     c.code,
@@ -84,6 +86,11 @@ def roster_csv(course_id: int) -> str:
             ]
         )
     return out.getvalue()
+
+
+def board_units(totals: list[dict]) -> str:
+    """'aota=0.675 AOTA CEUs; nbcot=8.4375 PDUs' (course/board_rules.py, frozen at issue)."""
+    return "; ".join(f"{t['board']}={t['units']:g} {t['unit']}" for t in totals)
 
 
 def certificates_zip(course_id: int) -> bytes:

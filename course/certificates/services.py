@@ -12,7 +12,7 @@ from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
 from campus.timezones import local_date
-from course import ce_rules
+from course import board_rules, ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
 from course.certificates.models import (
     CODE_ALPHABET,
@@ -126,6 +126,10 @@ def build_snapshot(user, course: Course, passed, evaluation, completed_at: datet
     }
     if ce_rules.is_approved(ce):
         snapshot.update(_approval(ce, hours))
+        minutes = ce_rules.contact_minutes_total(ce, contact_minutes(course, lessons))
+        snapshot["board_totals"] = board_rules.board_totals(
+            ce, minutes, scored_assessment=passed.score is not None
+        )
     return snapshot
 
 
