@@ -12,6 +12,16 @@ from campus.extensions import db
 from campus.models import utcnow
 from course import ce_rules
 
+# Why a certificate was revoked, in categories the public JSON verification may show; the
+# free-text reason stays for staff and the HTML page.
+REVOCATION_CATEGORIES = {
+    "issued_in_error": "Issued in error",
+    "requirements_not_met": "Completion requirements not met",
+    "academic_integrity": "Academic integrity",
+    "participant_request": "At the participant's request",
+    "other": "Other",
+}
+
 # A code's shape: four groups of four from an alphabet without look-alikes (no 0/O, 1/I/L, U).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_GROUPS, CODE_GROUP_LENGTH = 4, 4  # 30**16 ~ 2**78 codes
@@ -44,6 +54,7 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_category: Mapped[str | None] = mapped_column(String(30))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 

@@ -101,6 +101,42 @@ def certificates_zip(course_id: int) -> bytes:
     return buffer.getvalue()
 
 
+def verification(certificate: Certificate, successor: Certificate | None) -> dict:
+    """The machine-readable verification of a certificate (GET /verify/<code>.json).
+
+    Approval details appear only for a certificate issued while its course was approved; a
+    revocation shows its category and date, never the staff's free text.
+    """
+    s = certificate.snapshot
+    approved = not certificate.is_sample
+    answer = {
+        "code": certificate.code,
+        "status": certificate.state.value,
+        "sample": certificate.is_sample,
+        "valid_for_ce_credit": certificate.counts_for_credit,
+        "holder_name": s["learner_name"],
+        "course": {"id": s["course_id"], "title": s["course_title"]},
+        "contact_hours": s["contact_hours"],
+        "credits": s.get("board_totals", []) if approved else [],
+        "completed_on": s["completed_on"],
+        "issued_on": s.get("issued_on"),
+        "provider": (
+            {"name": s["provider_name"], "number": s.get("provider_number", "")}
+            if approved
+            else None
+        ),
+        "approval_id": (s.get("approval_id") or None) if approved else None,
+        "revocation": None,
+        "superseded_by": successor.code if successor else None,
+    }
+    if certificate.revoked_at is not None:
+        answer["revocation"] = {
+            "category": certificate.revoked_category or "other",
+            "date": certificate.revoked_at.date().isoformat(),
+        }
+    return answer
+
+
 def find_certificate(code: str) -> Certificate | None:
     normalized = normalize_code(code)
     if normalized is None:

@@ -18,6 +18,7 @@ from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
     CODE_GROUPS,
+    REVOCATION_CATEGORIES,
     Certificate,
     CertificateEvent,
 )
@@ -199,15 +200,20 @@ def record(certificate: Certificate, action: str, actor=None, note: str = "") ->
     )
 
 
-def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
+def revoke_certificate(
+    actor, certificate: Certificate, reason: str, category: str = "other"
+) -> Certificate:
     """Mark revoked with a reason; the row and its PDF stay, and /verify says revoked."""
     reason = (reason or "").strip()
     if not reason:
         raise UserError("Give a reason for the revocation: it is shown on the verification page.")
+    if category not in REVOCATION_CATEGORIES:
+        raise UserError("Choose one of the listed revocation categories.", 422)
     if certificate.revoked_at is not None:
         raise UserError("This certificate is already revoked.", 409)
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason[:500]
+    certificate.revoked_category = category
     record(certificate, "revoked", actor, certificate.revoked_reason)
     db.session.flush()
     return certificate
