@@ -74,9 +74,7 @@ def revoke(code: str):
         flash("Give a reason for the revocation (up to 500 characters).", "error")
         return redirect(url_for(".certificate_detail", code=certificate.code))
     try:
-        services.revoke_certificate(
-            current_user, certificate, form.reason.data, form.category.data
-        )
+        services.revoke_certificate(current_user, certificate, form.reason.data, form.category.data)
         db.session.commit()
         flash(f"Certificate {certificate.code} is revoked.", "success")
     except UserError as error:
