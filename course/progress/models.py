@@ -61,7 +61,7 @@ class TimeOnTask(db.Model):
 
     real_seconds is the time-on-task: real seconds of playing, bounded by the wall clock.
     credited_seconds is the media newly covered that day. Rows written before real time was
-    measured (migration 0006, 2026-11-27) keep real_seconds NULL: not measured.
+    measured (migration 0007, 2026-11-27) keep real_seconds NULL: not measured.
     """
 
     __tablename__ = "time_on_task"

@@ -155,13 +155,13 @@ def _insert(table: str, **values) -> int:
 
 
 def test_the_migration_reopens_lessons_completed_without_enough_real_time(app, capfd):
-    """Progress from before 0006: three learners completed a 600 s lesson. One watched at 1x
+    """Progress from before 0007: three learners completed a 600 s lesson. One watched at 1x
     (kept), one at 2x in 300 s of wall clock (reopened), one at 2x who holds a certificate
     (kept: certificates already issued stand)."""
     from flask_migrate import downgrade, upgrade
 
     db.session.remove()
-    downgrade(revision="0005")
+    downgrade(revision="0006")
     now = utcnow()
     course_id = _insert(
         "courses",

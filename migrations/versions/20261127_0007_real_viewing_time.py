@@ -1,7 +1,7 @@
 """real viewing time: lessons complete only with enough real playing time
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-27 09:00:00
 
 Adds lesson_progress.viewing_seconds, viewing_sessions.real_seconds and .counted_beats, and
@@ -22,8 +22,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -113,7 +113,7 @@ def _estimate_and_reopen(bind) -> None:
                 learners.add(row["user_id"])
         bind.execute(progress.update().where(progress.c.id == row["id"]).values(**values))
     log.warning(
-        "0006 real viewing time: reopened %d completed lessons of %d learners without enough "
+        "0007 real viewing time: reopened %d completed lessons of %d learners without enough "
         "recorded real time; %d such lessons of certified learners left complete "
         "(certificates already issued stand)",
         reopened,

@@ -1,7 +1,7 @@
 """certificates.revoked_category: a public category beside the staff's free-text reason
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27 11:00:00
 
 /verify/<code>.json shows the category of a revocation, never the free text. Certificates
@@ -11,8 +11,8 @@ revoked before this revision get "other".
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
