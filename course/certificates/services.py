@@ -170,6 +170,12 @@ def record(certificate: Certificate, action: str, actor=None, note: str = "") ->
     )
 
 
+def can_amend(user, certificate: Certificate) -> bool:
+    """Admins revoke or reissue, and only the latest certificate of a chain (the rule the
+    admin page's buttons and the admin views both read)."""
+    return user.is_admin and certificate.superseded_by_id is None
+
+
 def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
     """Mark revoked with a reason; the row and its PDF stay, and /verify says revoked."""
     reason = (reason or "").strip()
