@@ -143,19 +143,16 @@ def _thread_queries(client, url) -> tuple[int, int]:
     return len(first), len(repeat)
 
 
-def test_thread_page_query_count_is_constant(app, course):
+def test_thread_page_query_count_is_constant(app, course, monkeypatch):
     learner = learner_in(course)
     others = [learner_in(course) for _ in range(5)] + [make_user(Role.INSTRUCTOR)]
     small, large = make_thread(course, learner), make_thread(course, learner, title="Big")
     add_replies(small, others, 10)
     add_replies(large, others, 300)
-    app.config["FORUM_POSTS_PER_PAGE"] = 400
-    try:
-        client = client_for(app, learner)
-        few = _thread_queries(client, f"/courses/test-course/forum/t/{small.id}")
-        many = _thread_queries(client, f"/courses/test-course/forum/t/{large.id}")
-    finally:
-        app.config["FORUM_POSTS_PER_PAGE"] = 25
+    monkeypatch.setitem(app.config, "FORUM_POSTS_PER_PAGE", 400)
+    client = client_for(app, learner)
+    few = _thread_queries(client, f"/courses/test-course/forum/t/{small.id}")
+    many = _thread_queries(client, f"/courses/test-course/forum/t/{large.id}")
     assert few == many
     first, repeat = many
     assert first == repeat  # a GET writes nothing, new posts or not
