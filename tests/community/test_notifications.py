@@ -110,6 +110,27 @@ def test_digest_groups_by_course_and_thread(app, course, smtp_server, runner, mo
     assert len(smtp_server.messages) == 1  # nothing is sent twice
 
 
+def test_a_member_who_never_chose_gets_the_daily_digest_they_are_shown(
+    app, course, smtp_server, runner
+):
+    """The email page shows "daily digest" to a member who never saved it; the jobs must
+    treat that member (no Member row) the same way, not as someone who wants no email."""
+    asker, helper = learner_in(course), learner_in(course)
+    thread = make_thread(course, asker, title="Sensory breaks")
+    post(client_for(app, helper), f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "x"})
+    assert db.session.get(Member, asker.id) is None  # never opened the email page
+    assert notifications.email_mode(asker.id) == EmailMode.DIGEST
+    assert smtp_server.messages == []  # a digest member gets nothing per event
+
+    result = runner.invoke(args=["forum", "send-digests"])
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in smtp_server.messages] == [asker.email]
+    body = smtp_server.messages[0].get_content()
+    assert "Test Course · Sensory breaks" in body and "- a new reply" in body
+    runner.invoke(args=["forum", "send-digests"])
+    assert len(smtp_server.messages) == 1  # sent once
+
+
 def test_email_settings_page(app, course):
     learner = learner_in(course)
     client = client_for(app, learner)
