@@ -212,7 +212,7 @@ def _plausible(
 ) -> iv.IntervalSet:
     """The part of the new seconds the server believes; the rest goes to `refusals`."""
     course = lesson.course
-    max_rate = float(course.setting("max_playback_rate") or 1.0)
+    max_rate = course.max_playback_rate
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
         return []
@@ -220,9 +220,9 @@ def _plausible(
     budget = wall_clock_budget(history, session.started_at, now, max_rate)
     kept, rest = iv.take(new, budget)
     _refuse(refusals, "faster_than_wall_clock", rest)
-    cap_hours = course.setting("daily_cap_hours")
+    cap_hours = course.daily_cap_hours
     if cap_hours and kept:
-        remaining = float(cap_hours) * 3600 - _credited_today(user, course, local_date(now, user))
+        remaining = cap_hours * 3600 - _credited_today(user, course, local_date(now, user))
         kept, rest = iv.take(kept, remaining)
         _refuse(refusals, "daily_cap_reached", rest)
     return kept
@@ -283,7 +283,7 @@ def _update_position(
 
 
 def _maybe_complete(progress: LessonProgress, lesson: Lesson, now: datetime) -> None:
-    threshold = float(lesson.course.setting("completion_threshold") or 0.9)
+    threshold = lesson.course.completion_threshold
     duration = lesson.duration_seconds
     if (
         progress.completed_at is None
