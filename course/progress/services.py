@@ -167,6 +167,18 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     return progress
 
 
+def _current_progress(user, lesson: Lesson) -> LessonProgress:
+    """The learner's row as it stands, or an unsaved empty one when there is none yet."""
+    progress = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if progress is None:
+        progress = LessonProgress(watched_intervals=[], watched_seconds=0.0, position_seconds=0.0)
+    return progress
+
+
 def _credited_today(user, course: Course, day) -> float:
     """Seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
     return db.session.scalar(
@@ -231,14 +243,25 @@ def _plausible(
 def record_heartbeat(
     user, lesson: Lesson, beat: Heartbeat, now: datetime | None = None
 ) -> HeartbeatResult:
-    """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency."""
+    """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency.
+
+    Only playback moves the resume point. A beat whose intervals, clamped to the media,
+    cover no time (a page opened at ?t=..., a seek while paused) changes nothing: no
+    progress row is created, and an existing row keeps its position and updated_at. A beat
+    that reports played time (credited or not) moves the resume point to its position,
+    unless a later beat of the same session already did (see _update_position).
+    """
     now = now or utcnow()
     _lock_for_write()
     _locked_enrollment(user, lesson.course)
     session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
-    progress = _locked_progress(user, lesson)
     duration = lesson.duration_seconds
     claimed = iv.clamp(beat.intervals, 0.0, duration)
+    if iv.measure(claimed) <= 0:
+        session.last_beat_at = now
+        db.session.flush()
+        return HeartbeatResult(_current_progress(user, lesson), 0.0, 0.0)
+    progress = _locked_progress(user, lesson)
     new = iv.subtract(claimed, progress.watched_intervals or [])
     refusals: list = []
     credited_parts = _plausible(user, lesson, session, sessions, beat, new, now, refusals)
