@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campus.extensions import db
 from campus.models import utcnow
+from course import ce_rules
 
 # The one home of a course's setting defaults: the server, the templates and the player
 # (through data attributes the lesson page always sets) read them through Course.setting.
@@ -64,6 +65,12 @@ class Course(db.Model):
         """Hours a learner may be credited per day of their own calendar, or None for no cap."""
         cap = self.setting("daily_cap_hours")
         return float(cap) if cap else None
+
+    @property
+    def missing_ce_fields(self) -> list[str]:
+        """Required CE fields this course lacks, so it refuses certificates (staff see a
+        warning while any are missing). A course without a ce: section offers none: []."""
+        return ce_rules.missing_ce_fields(self.ce) if self.ce else []
 
     @property
     def instructor_display(self) -> str:
