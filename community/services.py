@@ -13,10 +13,10 @@ from campus.errors import UserError
 from campus.extensions import db
 from campus.markup import render_markdown
 from campus.models import utcnow
-from community.notifications import services as notifications
 from community.access import can_accept, can_edit, can_moderate, can_reply, can_start_in
 from community.models import Category, Follow, Post, PostRevision, ReadMarker, Thread
 from community.moderation.services import check_can_edit, check_can_post
+from community.notifications import services as notifications
 from community.text import clean_text
 from course.models import Course, Lesson
 
@@ -244,7 +244,7 @@ def category_counts(course: Course) -> dict[int, int]:
 
 
 def seed_categories(course: Course, specs: list[dict]) -> list[str]:
-    """Create or update the course's categories by slug (never delete); returns the slugs created."""
+    """Create or update the course's categories by slug, never deleting; the slugs created."""
     existing = {
         c.slug: c
         for c in db.session.scalars(select(Category).where(Category.course_id == course.id))

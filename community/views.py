@@ -302,7 +302,7 @@ def report(slug: str, post_id: int):
     course = get_forum_course(slug)
     thread, post = get_post(course, post_id)
     form = ReportForm()
-    try:
+    with user_errors_flashed():  # a moderator's report is refused with a 403, not a flash
         _check_form(form)
         hidden = moderation.report_post(current_user, post, form.reason.data)
         db.session.commit()
@@ -311,9 +311,6 @@ def report(slug: str, post_id: int):
             + (" It is hidden until then." if hidden else ""),
             "success",
         )
-    except UserError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     return redirect(_thread_url(course, thread))
 
 

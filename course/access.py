@@ -1,4 +1,5 @@
-"""Who may see a course's lessons and media: enrolled learners, instructors and admins."""
+"""Who may see a course's lessons and media (enrolled learners, instructors and admins), and
+the loaders that answer 404 or 403 for a course, a lesson or a learner of a course."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from campus.accounts.models import User
+from campus.enrollment.models import Enrollment
 from campus.enrollment.queries import is_enrolled
 from campus.extensions import db, login_manager
 from course.models import Course, Lesson
@@ -39,6 +42,22 @@ def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Les
     if not can_view_lessons(current_user, course):
         refuse_outsider(course)
     return course, lesson
+
+
+def get_course_learner(course: Course, user_id: int) -> User:
+    """A user who enrolled in this course, for staff pages about them; 404 for anyone else.
+
+    A withdrawn learner is still found: their time on task and refusals stay part of the
+    course's audit trail. A user who never enrolled here has no records in it to show.
+    """
+    learner = db.session.scalar(
+        select(User)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(User.id == user_id, Enrollment.course_id == course.id)
+    )
+    if learner is None:
+        abort(404)
+    return learner
 
 
 def refuse_outsider(course: Course) -> NoReturn:

@@ -12,6 +12,8 @@ from campus.extensions import db
 from campus.models import utcnow
 from course import ce_rules
 
+# The one home of a course's setting defaults: the server, the templates and the player
+# (through data attributes the lesson page always sets) read them through Course.setting.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "completion_threshold": 0.9,
     "max_playback_rate": 2.0,
@@ -46,7 +48,33 @@ class Course(db.Model):
     )
 
     def setting(self, name: str) -> Any:
-        return (self.settings or {}).get(name, DEFAULT_SETTINGS.get(name))
+        """The course's value for a setting, or its default when unset (a stored null too)."""
+        value = (self.settings or {}).get(name)
+        return DEFAULT_SETTINGS.get(name) if value is None else value
+
+    @property
+    def max_playback_rate(self) -> float:
+        """The fastest playback rate that still earns credit (the player offers no faster)."""
+        return float(self.setting("max_playback_rate"))
+
+    @property
+    def completion_threshold(self) -> float:
+        """The fraction of a lesson's video that must really be watched for it to count."""
+        return float(self.setting("completion_threshold"))
+
+    @property
+    def daily_cap_hours(self) -> float | None:
+        """Hours a learner may be credited per day of their own calendar, or None for no cap."""
+        cap = self.setting("daily_cap_hours")
+        return float(cap) if cap else None
+
+    @property
+    def missing_ce_fields(self) -> list[str]:
+        """Required CE fields this course lacks, so it refuses certificates (staff see a
+        warning while any are missing). A course without a ce: section offers none: []."""
+        if not self.ce or ce_rules.issues_samples(self.ce):  # a draft issues SAMPLEs instead
+            return []
+        return ce_rules.missing_ce_fields(self.ce)
 
     @property
     def ce_status(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from urllib.parse import quote
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -45,6 +46,11 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):
     response = post(client, "/account/login", {"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def login_url(path: str) -> str:
+    """Where an anonymous visitor to path is sent: the login page, coming back after."""
+    return "/account/login?next=" + quote(path, safe="")
 
 
 def form_token(html: str) -> str:

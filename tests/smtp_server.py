@@ -42,15 +42,14 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp_server(app):
+def smtp_server(app, monkeypatch):
     """Start aiosmtpd on a free loopback port and point the app's mail settings at it."""
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
-    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
     try:
         yield inbox
     finally:
-        app.config.update(saved)
         controller.stop()

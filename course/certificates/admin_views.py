@@ -59,6 +59,7 @@ def certificate_detail(code: str):
         certificate=certificate,
         chain=chain,
         actors=actors,
+        can_amend=services.can_amend(current_user, certificate),
         revoke_form=RevokeForm(),
         reissue_form=ReissueForm(),
     )

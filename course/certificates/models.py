@@ -91,3 +91,22 @@ class CertificateEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CeSettingsAlert(db.Model):
+    """Staff told that a course refused a certificate for missing CE fields: one row per
+    course and missing-field set, so many refused learners make one email, not many.
+
+    sent_at is set when a job claims the row to send it (and cleared again if the mail
+    fails, so the next refusal retries); recipients counts who was emailed.
+    """
+
+    __tablename__ = "ce_settings_alerts"
+    __table_args__ = (UniqueConstraint("course_id", "missing_fields"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    missing_fields: Mapped[str] = mapped_column(String(300))  # sorted, comma-separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(default=0)

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campus.accounts.models import User
+from campus.database import insert_for
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
@@ -21,12 +23,29 @@ from course.certificates.models import (
     REVOCATION_CATEGORIES,
     Certificate,
     CertificateEvent,
+    CeSettingsAlert,
 )
 from course.models import Course
 from course.progress.queries import required_lessons_complete
 from course.queries import contact_minutes, course_outline
 
 # No 0/O, 1/I/L, U: a code read aloud or typed from paper cannot be mistaken.
+
+
+class CeSettingsIncomplete(UserError):
+    """A certificate refused because the course's CE settings lack required fields.
+
+    The caller reports it with report_incomplete_ce (which says what the learner is told)
+    and, after its commit, schedules jobs.email_ce_settings_alert for a new report.
+    """
+
+    def __init__(self, missing: list[str]):
+        self.missing = sorted(missing)
+        super().__init__(
+            "This course cannot issue certificates yet: its CE settings are incomplete "
+            f"({', '.join(self.missing)}).",
+            409,
+        )
 
 
 def new_code() -> str:
@@ -45,13 +64,11 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
     existing = _latest(user.id, course.id)
     if existing is not None:
         return existing, False
+    if not course.ce:
+        raise UserError("This course does not offer a CE certificate.", 409)
     missing = ce_rules.missing_ce_fields(course.ce)
-    if not course.ce or (missing and not ce_rules.issues_samples(course.ce)):
-        raise UserError(
-            "This course cannot issue certificates yet: its CE settings are incomplete "
-            f"({', '.join(missing) or 'ce'}). The provider has been asked to fix them.",
-            409,
-        )
+    if missing and not ce_rules.issues_samples(course.ce):  # a draft issues SAMPLEs
+        raise CeSettingsIncomplete(missing)
     snapshot, completed_at = _gate_and_snapshot(user, course)
     try:
         with db.session.begin_nested():
@@ -62,6 +79,40 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
             raise
         return certificate, False
     return certificate, True
+
+
+def staff_recipients() -> tuple:
+    """Who hears about a course's CE settings: every active instructor and admin (there is
+    no per-course staff list)."""
+    return (User.is_staff, User.is_disabled.is_(False))
+
+
+def report_incomplete_ce(
+    course: Course, refusal: CeSettingsIncomplete
+) -> tuple[str, CeSettingsAlert | None]:
+    """Record that the staff must hear of this refusal: (what the learner is told, the alert
+    to email after the commit, or None when there is nothing to send).
+
+    One alert per course and missing-field set: a hundred refused learners make one email.
+    The learner's words say only what is true: told already, being told now, or (with no
+    staff account to tell) that they should tell the provider themselves.
+    """
+    if db.session.scalar(select(User.id).where(*staff_recipients()).limit(1)) is None:
+        return f"{refusal.message} Please let the provider know.", None
+    fields = ",".join(refusal.missing)
+    db.session.execute(
+        insert_for(CeSettingsAlert)
+        .values(course_id=course.id, missing_fields=fields, created_at=utcnow(), recipients=0)
+        .on_conflict_do_nothing(index_elements=["course_id", "missing_fields"])
+    )
+    alert = db.session.scalar(
+        select(CeSettingsAlert)
+        .where(CeSettingsAlert.course_id == course.id, CeSettingsAlert.missing_fields == fields)
+        .execution_options(populate_existing=True)
+    )
+    if alert.sent_at is not None:
+        return f"{refusal.message} The provider has been told.", None
+    return f"{refusal.message} The provider is being told by email now.", alert
 
 
 def _latest(user_id: int, course_id: int) -> Certificate | None:
@@ -200,6 +251,12 @@ def record(certificate: Certificate, action: str, actor=None, note: str = "") ->
     )
 
 
+def can_amend(user, certificate: Certificate) -> bool:
+    """Admins revoke or reissue, and only the latest certificate of a chain (the rule the
+    admin page's buttons and the admin views both read)."""
+    return user.is_admin and certificate.superseded_by_id is None
+
+
 def revoke_certificate(
     actor, certificate: Certificate, reason: str, category: str = "other"
 ) -> Certificate:
@@ -221,8 +278,6 @@ def revoke_certificate(
 
 def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
     """A new certificate (new code) with the learner's current name, linked to the old one."""
-    from campus.accounts.models import User
-
     if certificate.superseded_by_id is not None:
         raise UserError("This certificate was already reissued; reissue the newest one.", 409)
     reason = (reason or "").strip() or "reissued"

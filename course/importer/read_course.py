@@ -188,15 +188,16 @@ def _check_course_fields(reader: Reader, doc: YamlDoc, root: Path) -> None:
             "activity_minutes must be a whole number of minutes",
         )
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
-    threshold = settings.get("completion_threshold", 0.9)
-    if not _is_number(threshold) or not 0 < threshold <= 1:
+    # Only values the file sets are checked: an absent one takes Course.setting's default.
+    threshold = settings.get("completion_threshold")
+    if threshold is not None and (not _is_number(threshold) or not 0 < threshold <= 1):
         reader.problem(
             doc.file,
             doc.line("settings", "completion_threshold"),
             "completion_threshold must be a fraction between 0 and 1",
         )
-    rate = settings.get("max_playback_rate", 2.0)
-    if not _is_number(rate) or not 1 <= rate <= 4:
+    rate = settings.get("max_playback_rate")
+    if rate is not None and (not _is_number(rate) or not 1 <= rate <= 4):
         reader.problem(
             doc.file,
             doc.line("settings", "max_playback_rate"),

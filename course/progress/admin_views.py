@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
-from campus.accounts.models import User
 from campus.exports import download_response
-from campus.extensions import db
 from campus.timezones import zone_of
-from course.access import get_published_course
+from course.access import get_course_learner, get_published_course
 from course.models import Course
 from course.progress import queries
 
@@ -20,13 +18,6 @@ def _staff_course(slug: str) -> Course:
     if not current_user.is_staff:
         abort(403)
     return get_published_course(slug)
-
-
-def _learner(user_id: int) -> User:
-    learner = db.session.get(User, user_id)
-    if learner is None:
-        abort(404)
-    return learner
 
 
 @bp.get("/courses/<slug>/learners")
@@ -41,7 +32,7 @@ def learners(slug: str):
 @login_required
 def learner_ledger(slug: str, user_id: int):
     course = _staff_course(slug)
-    learner = _learner(user_id)
+    learner = get_course_learner(course, user_id)
     report = queries.learner_report(course, learner)
     return render_template(
         "course/progress/ledger.html",
@@ -56,7 +47,7 @@ def learner_ledger(slug: str, user_id: int):
 @login_required
 def learner_ledger_csv(slug: str, user_id: int):
     course = _staff_course(slug)
-    learner = _learner(user_id)
+    learner = get_course_learner(course, user_id)
     report = queries.learner_report(course, learner)
     filename = f"time-on-task-{course.slug}-{learner.id}.csv"
     return download_response(queries.ledger_csv(course, learner, report), "text/csv", filename)

@@ -29,7 +29,7 @@ def credit_rate(course) -> float:
 
 
 def threshold(course) -> float:
-    return float(course.setting("completion_threshold") or 0.9)
+    return course.completion_threshold
 
 
 def coverage_required(course, duration: float) -> float:

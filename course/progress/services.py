@@ -184,6 +184,20 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     return progress
 
 
+def _current_progress(user, lesson: Lesson) -> LessonProgress:
+    """The learner's row as it stands, or an unsaved empty one when there is none yet."""
+    progress = db.session.scalar(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if progress is None:
+        progress = LessonProgress(
+            watched_intervals=[], watched_seconds=0.0, viewing_seconds=0.0, position_seconds=0.0
+        )
+    return progress
+
+
 def _real_today(user, course: Course, day) -> float:
     """Real seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
     return db.session.scalar(
@@ -258,7 +272,7 @@ def _plausible(
 ) -> Credit:
     """The part of the beat the server believes; refused media goes to `refusals`."""
     course = lesson.course
-    max_rate = float(course.setting("max_playback_rate") or 1.0)
+    max_rate = course.max_playback_rate
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
         return Credit([])
@@ -267,11 +281,9 @@ def _plausible(
     kept, rest = iv.take(new, budget)
     _refuse(refusals, "faster_than_wall_clock", rest)
     real = _real_seconds(session, sessions, beat, claimed, now)
-    cap_hours = course.setting("daily_cap_hours")
+    cap_hours = course.daily_cap_hours
     if cap_hours and (kept or real):
-        remaining = max(
-            float(cap_hours) * 3600 - _real_today(user, course, local_date(now, user)), 0.0
-        )
+        remaining = max(cap_hours * 3600 - _real_today(user, course, local_date(now, user)), 0.0)
         real = min(real, remaining)
         kept, rest = iv.take(kept, remaining * beat.rate)
         _refuse(refusals, "daily_cap_reached", rest)
@@ -281,14 +293,25 @@ def _plausible(
 def record_heartbeat(
     user, lesson: Lesson, beat: Heartbeat, now: datetime | None = None
 ) -> HeartbeatResult:
-    """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency."""
+    """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency.
+
+    Only playback moves the resume point. A beat whose intervals, clamped to the media,
+    cover no time (a page opened at ?t=..., a seek while paused) changes nothing: no
+    progress row is created, and an existing row keeps its position and updated_at. A beat
+    that reports played time (credited or not) moves the resume point to its position,
+    unless a later beat of the same session already did (see _update_position).
+    """
     now = now or utcnow()
     _lock_for_write()
     _locked_enrollment(user, lesson.course)
     session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
-    progress = _locked_progress(user, lesson)
     duration = lesson.duration_seconds
     claimed = iv.clamp(beat.intervals, 0.0, duration)
+    if iv.measure(claimed) <= 0:
+        session.last_beat_at = now
+        db.session.flush()
+        return HeartbeatResult(lesson.course, _current_progress(user, lesson), 0.0, 0.0)
+    progress = _locked_progress(user, lesson)
     new = iv.subtract(claimed, progress.watched_intervals or [])
     refusals: list = []
     credit = _plausible(user, lesson, session, sessions, beat, claimed, new, now, refusals)

@@ -11,7 +11,9 @@ export function initPlayer(root) {
   const captionsButton = root.querySelector("#captions-toggle");
   const speedSelect = root.querySelector("#speed-select");
   const playButton = root.querySelector("#play-toggle");
-  const maxRate = Number(root.dataset.maxRate || 2);
+  // The course's maximum, always set by the server (course.models.DEFAULT_SETTINGS when the
+  // course does not choose one): the player restates no default of its own.
+  const maxRate = Number(root.dataset.maxRate);
 
   function setCaptions(on) {
     if (track) track.mode = on ? "showing" : "hidden";

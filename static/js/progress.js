@@ -2,7 +2,9 @@
 // (timeupdate steps while playing; seeks start a new interval and earn nothing),
 // queues heartbeats in localStorage, sends them one at a time in order with retry
 // and backoff, flushes on pagehide with sendBeacon (CSRF token in the body), and
-// resumes at the saved position. The server decides what counts.
+// resumes at the saved position. The server decides what counts. Only playback reports:
+// opening a lesson (at ?t=SECONDS from a forum link, say) or seeking while paused opens no
+// viewing session and sends no position, so it cannot move the resume point.
 
 const BEAT_EVERY_MS = 10000; // pause, end, hidden tab and pagehide also cut a beat
 const MAX_STEP_SECONDS = 3; // a larger jump between timeupdates is a seek, not playing
@@ -26,9 +28,8 @@ export function initProgress(root) {
   let sending = false;
   let backoff = 0;
   let retryTimer = null;
-  let lastSentPosition = null;
   let stopped = false;
-  let wantSession = false; // a viewing session is opened on the first play, not on page load
+  let wantSession = false; // a viewing session is opened once the video plays, not on load
 
   const load = () => { try { return JSON.parse(localStorage.getItem(queueKey)) || []; } catch { return []; } };
   const save = (queue) => localStorage.setItem(queueKey, JSON.stringify(queue));
@@ -62,7 +63,7 @@ export function initProgress(root) {
     lastTime = t;
   }
 
-  // Put what was played since the last beat into a queued heartbeat.
+  // Put what was played since the last beat into a queued heartbeat; no playback, no beat.
   function cutBeat() {
     const wasOpen = openStart !== null;
     closeInterval();
@@ -70,8 +71,7 @@ export function initProgress(root) {
     const intervals = closed;
     const position = round(video.currentTime || 0);
     closed = [];
-    if (stopped || (!intervals.length && position === lastSentPosition)) return;
-    lastSentPosition = position;
+    if (stopped || !intervals.length) return;
     const queue = load();
     seq += 1;
     queue.push({ session, seq, intervals, position, rate: video.playbackRate || 1,
@@ -166,12 +166,12 @@ export function initProgress(root) {
     if (position > 0 && (!video.duration || position < video.duration - 1)) video.currentTime = position;
   }
 
-  video.addEventListener("play", () => { wantSession = true; flush(); });
   video.addEventListener("timeupdate", onTimeUpdate);
   video.addEventListener("seeking", () => { closeInterval(); lastTime = null; });
   // Start counting from where playback (re)starts, not from the first timeupdate after it.
   const anchor = () => { if (!video.paused && lastTime === null) lastTime = video.currentTime; };
-  video.addEventListener("playing", anchor);
+  // `playing`, not `play`: the video really started (a play() that never starts opens nothing).
+  video.addEventListener("playing", () => { anchor(); wantSession = true; flush(); });
   video.addEventListener("seeked", anchor);
   video.addEventListener("pause", stopPlaying);
   video.addEventListener("ended", stopPlaying);
@@ -182,6 +182,10 @@ export function initProgress(root) {
     if (document.visibilityState === "hidden") { cutBeat(); flush(); }
   });
   setInterval(() => { if (!video.paused) { cutBeat(); flush(); } }, BEAT_EVERY_MS);
+  // Beats queued by an older player that carry no played time would open a session for nothing.
+  const queued = load();
+  const played = queued.filter((beat) => beat.intervals && beat.intervals.length);
+  if (played.length !== queued.length) save(played);
   flush(); // sends anything left unsent from an earlier visit to this lesson
   flushOtherLessons(queueKey, csrf);
   return { flush, cutBeat, queue: load };

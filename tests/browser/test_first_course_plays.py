@@ -13,13 +13,11 @@ COURSES = sorted(p.parent.name for p in CONTENT.glob("*/course.yml"))
 
 
 @pytest.fixture
-def content_server(app):
+def content_server(app, monkeypatch):
     """gunicorn serving the real content/ folder (the shared live server serves test fixtures)."""
-    saved = app.config["CONTENT_DIR"]
-    app.config["CONTENT_DIR"] = str(CONTENT)
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(CONTENT))
     process, url = start_gunicorn(server_env({"CONTENT_DIR": str(CONTENT)}))
     yield url
-    app.config["CONTENT_DIR"] = saved
     stop_gunicorn(process)
 
 

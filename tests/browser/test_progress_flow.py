@@ -2,10 +2,10 @@
 beats are queued and synced, a reload resumes, and the course page shows completion."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campus.extensions import db
-from course.progress.models import LessonProgress
+from course.progress.models import LessonProgress, ViewingSession
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
 
@@ -223,3 +223,36 @@ def test_beats_left_offline_are_sent_from_the_next_lesson_visited(live_server, l
             break
         time.sleep(0.3)
     assert row is not None and row.watched_seconds >= paused_at - 0.5  # nothing lost
+
+
+def test_opening_a_lesson_without_playing_moves_nothing(live_server, learner_page):
+    """A forum link opens the lesson at ?t=5; the learner reads and leaves without playing.
+    On the next visit nothing was sent: no viewing session, no resume point. Then a short
+    play moves the resume point."""
+    page, user = learner_page
+    lesson_url = f"{live_server}/courses/test-course/lessons/lesson-one"
+    page.goto(f"{lesson_url}?t=5")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 4.5")
+    page.goto(f"{live_server}/courses/test-course")  # pagehide: the old player queued a beat
+    page.goto(lesson_url)
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    page.evaluate("() => window.campusProgress.flush()")
+    page.wait_for_function(
+        "() => window.campusProgress.queue().length === 0 && "
+        "document.getElementById('player-status').textContent !== 'Saving…'"
+    )
+    page.wait_for_timeout(1000)  # anything the page would send has had time to arrive
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(ViewingSession.id))) == 0
+    assert row_for(user) is None
+
+    page.goto(f"{lesson_url}?t=5")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 4.5")
+    page.evaluate("() => { document.querySelector('video').muted = true; }")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 6.5")
+    page.get_by_role("button", name="Pause").click()
+    wait_saved(page)
+    row = row_for(user)
+    assert row.position_seconds > 6 and 1 <= row.watched_seconds <= 3.5
+    assert db.session.scalar(select(func.count(ViewingSession.id))) == 1

@@ -260,16 +260,14 @@ def test_reset_for_unknown_email_sends_nothing_and_says_the_same(client, smtp_se
     assert smtp_server.wait_for(1, timeout=0.5) == []
 
 
-def test_expired_and_forged_reset_tokens_are_refused(app, client):
+def test_expired_and_forged_reset_tokens_are_refused(app, client, monkeypatch):
     from campus.accounts.services import make_reset_token
 
     user = make_user()
     token = make_reset_token(user)
-    app.config["PASSWORD_RESET_MAX_AGE"] = -1
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "PASSWORD_RESET_MAX_AGE", -1)
         assert "expired" in client.get(f"/account/reset/{token}").get_data(as_text=True)
-    finally:
-        app.config["PASSWORD_RESET_MAX_AGE"] = 3600
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     response = client.get(f"/account/reset/{forged}")
     assert response.status_code == 400
@@ -318,19 +316,15 @@ def test_csrf_token_helper_is_honest(client):
     assert user_count() == 0
 
 
-def test_reset_request_answers_the_same_when_the_mail_server_is_down(app, client, smtp_server):
+def test_reset_request_answers_the_same_when_the_mail_server_is_down(
+    app, client, smtp_server, monkeypatch
+):
     from bench.common import free_port
 
     user = make_user()
-    working_port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = free_port()  # nothing listens: connection refused
-    try:
-        known = post(client, "/account/reset", {"email": user.email}, follow_redirects=True)
-        unknown = post(
-            client, "/account/reset", {"email": "nobody@example.org"}, follow_redirects=True
-        )
-    finally:
-        app.config["MAIL_PORT"] = working_port
+    monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens: refused
+    known = post(client, "/account/reset", {"email": user.email}, follow_redirects=True)
+    unknown = post(client, "/account/reset", {"email": "nobody@example.org"}, follow_redirects=True)
     assert known.status_code == unknown.status_code == 200
     message = "If that email has an account, a reset link is on its way."
     assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)

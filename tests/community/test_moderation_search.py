@@ -12,7 +12,7 @@ from campus.extensions import db
 from community.models import Post, PostRevision, Thread
 from community.queries import search_posts
 from course.models import Lesson
-from tests.factories import add_replies, learner_in, make_thread, make_user
+from tests.factories import add_replies, import_ce_course, learner_in, make_thread, make_user
 from tests.helpers import client_for, post
 
 BASE = "/courses/test-course/forum"
@@ -167,6 +167,35 @@ def test_quote_prefills_reply(app, course):
     client = client_for(app, learner_in(course))
     html = client.get(f"{BASE}/t/{thread.id}?quote={first.id}").get_data(as_text=True)
     assert "&gt; quote me" in html and "— Quoted Person" in html
+
+
+def test_quote_takes_only_a_visible_post_of_the_same_thread(app, course):
+    """?quote=<post id> quotes a post of the thread on screen: another thread's post (of
+    this course or another) is 404, and a hidden post is not quoted for a learner."""
+    author = learner_in(course, name="Quoted Person")
+    thread = make_thread(course, author, body="quote me")
+    elsewhere = make_thread(course, author, title="Another thread", body="not from here")
+    other_course = import_ce_course()
+    instructor = make_user(Role.INSTRUCTOR)
+    foreign = make_thread(other_course, instructor, title="Other course", body="foreign text")
+    hidden = make_thread(course, author, title="Has a hidden reply", body="visible")
+    add_replies(hidden, [author], 1, body="hidden words")
+    first, other, foreign_post, hidden_post = (
+        db.session.scalar(select(Post).where(Post.thread_id == t.id).order_by(Post.number.desc()))
+        for t in (thread, elsewhere, foreign, hidden)
+    )
+    hidden_post.is_hidden = True
+    db.session.commit()
+    learner = client_for(app, learner_in(course))
+
+    page = learner.get(f"{BASE}/t/{thread.id}?quote={first.id}")
+    assert page.status_code == 200 and "&gt; quote me" in page.get_data(as_text=True)
+    assert learner.get(f"{BASE}/t/{thread.id}?quote={other.id}").status_code == 404
+    assert learner.get(f"{BASE}/t/{thread.id}?quote={foreign_post.id}").status_code == 404
+    page = learner.get(f"{BASE}/t/{hidden.id}?quote={hidden_post.id}")
+    assert page.status_code == 200 and "hidden words" not in page.get_data(as_text=True)
+    staff = client_for(app, instructor).get(f"{BASE}/t/{hidden.id}?quote={hidden_post.id}")
+    assert "&gt; hidden words" in staff.get_data(as_text=True)  # moderators see hidden posts
 
 
 def test_lesson_moment_thread_and_lesson_listing(app, course):

@@ -89,18 +89,15 @@ def test_event_email_with_one_click_unsubscribe(app, course, smtp_server):
     assert len(smtp_server.messages) == 1
 
 
-def test_digest_groups_by_course_and_thread(app, course, smtp_server, runner):
+def test_digest_groups_by_course_and_thread(app, course, smtp_server, runner, monkeypatch):
     reader, writer = learner_in(course), learner_in(course)
     _set_mode(reader, EmailMode.DIGEST)
     first = make_thread(course, reader, title="Thread A")
     second = make_thread(course, reader, title="Thread B")
     client = client_for(app, writer)
-    app.config["FORUM_POSTS_PER_WINDOW"] = 100
-    try:
-        for thread in (first, first, second):
-            post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "hi"})
-    finally:
-        app.config["FORUM_POSTS_PER_WINDOW"] = 5
+    monkeypatch.setitem(app.config, "FORUM_POSTS_PER_WINDOW", 100)
+    for thread in (first, first, second):
+        post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "hi"})
     assert smtp_server.messages == []  # digest members get nothing per event
     result = runner.invoke(args=["forum", "send-digests"])
     assert result.exit_code == 0, result.output
@@ -111,6 +108,27 @@ def test_digest_groups_by_course_and_thread(app, course, smtp_server, runner):
     assert smtp_server.messages[0]["List-Unsubscribe"]
     runner.invoke(args=["forum", "send-digests"])
     assert len(smtp_server.messages) == 1  # nothing is sent twice
+
+
+def test_a_member_who_never_chose_gets_the_daily_digest_they_are_shown(
+    app, course, smtp_server, runner
+):
+    """The email page shows "daily digest" to a member who never saved it; the jobs must
+    treat that member (no Member row) the same way, not as someone who wants no email."""
+    asker, helper = learner_in(course), learner_in(course)
+    thread = make_thread(course, asker, title="Sensory breaks")
+    post(client_for(app, helper), f"/courses/test-course/forum/t/{thread.id}/reply", {"body": "x"})
+    assert db.session.get(Member, asker.id) is None  # never opened the email page
+    assert notifications.email_mode(asker.id) == EmailMode.DIGEST
+    assert smtp_server.messages == []  # a digest member gets nothing per event
+
+    result = runner.invoke(args=["forum", "send-digests"])
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in smtp_server.messages] == [asker.email]
+    body = smtp_server.messages[0].get_content()
+    assert "Test Course · Sensory breaks" in body and "- a new reply" in body
+    runner.invoke(args=["forum", "send-digests"])
+    assert len(smtp_server.messages) == 1  # sent once
 
 
 def test_email_settings_page(app, course):
@@ -156,21 +174,18 @@ def test_an_announcement_reaches_every_email_member_over_one_connection(app, cou
 
 
 def test_a_mail_server_outage_loses_neither_the_reply_nor_its_email(
-    app, course, smtp_server, runner
+    app, course, smtp_server, runner, monkeypatch
 ):
     asker, helper = learner_in(course), learner_in(course)
     _set_mode(asker, EmailMode.EVENT)
     thread = make_thread(course, asker, title="Chair height")
-    working_port = app.config["MAIL_PORT"]
-    app.config["MAIL_PORT"] = free_port()  # nothing listens there: connection refused
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens: refused
         response = post(
             client_for(app, helper),
             f"/courses/test-course/forum/t/{thread.id}/reply",
             {"body": "Use a footrest"},
         )
-    finally:
-        app.config["MAIL_PORT"] = working_port
     assert response.status_code == 302  # the poster never sees the mail server's trouble
     bodies = db.session.scalars(select(Post.body_source).where(Post.thread_id == thread.id)).all()
     assert "Use a footrest" in bodies

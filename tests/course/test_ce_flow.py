@@ -169,22 +169,20 @@ def test_instructor_sees_evaluation_aggregates_and_csv(client, app):
     assert "'=cmd" in text
 
 
-def test_mail_failure_keeps_the_certificate(client, app):
+def test_mail_failure_keeps_the_certificate(client, app, monkeypatch):
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    try:
-        course = import_ce_course()
-        user = _learner(client, course)
-        complete_lessons(user, course)
-        take_posttest(client, course, right=5)
-        response = submit_evaluation(client, course)
-        page = client.get(response.headers["Location"]).get_data(as_text=True)
-    finally:
-        app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    course = import_ce_course()
+    user = _learner(client, course)
+    complete_lessons(user, course)
+    take_posttest(client, course, right=5)
+    response = submit_evaluation(client, course)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     # The email goes out after the response: its failure is logged, never shown as a 500,
     # and the certificate (committed first) waits on the course page.
     assert db.session.scalar(select(func.count(Certificate.id))) == 1

@@ -71,16 +71,14 @@ def test_ceus_are_hours_over_ten(hours, ceus):
     assert number(compute(hours)) == ceus
 
 
-def test_qr_code_decodes_to_the_verification_url(certificate, tmp_path, app):
+def test_qr_code_decodes_to_the_verification_url(certificate, tmp_path, app, monkeypatch):
     if not (shutil.which("pdftoppm") and shutil.which("zbarimg")):
         pytest.skip(
             "pdftoppm and zbarimg (poppler-utils, zbar-tools) are needed to decode the QR code"
         )
-    app.config["PUBLIC_BASE_URL"] = "https://ce.example.org"
-    try:
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "PUBLIC_BASE_URL", "https://ce.example.org")
         (tmp_path / "c.pdf").write_bytes(certificate_pdf(certificate))
-    finally:
-        app.config["PUBLIC_BASE_URL"] = ""
     subprocess.run(
         ["pdftoppm", "-png", "-r", "150", str(tmp_path / "c.pdf"), str(tmp_path / "page")],
         check=True,

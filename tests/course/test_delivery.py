@@ -73,12 +73,9 @@ def test_media_is_private_but_cacheable_by_the_viewer(viewer):
     assert response.headers["Cache-Control"] == "private, max-age=3600"
 
 
-def test_accel_redirect_hands_the_file_to_the_web_server(app, viewer):
-    app.config["MEDIA_ACCEL_REDIRECT_PREFIX"] = "/protected-media"
-    try:
-        response, body = get(viewer)
-    finally:
-        app.config["MEDIA_ACCEL_REDIRECT_PREFIX"] = ""
+def test_accel_redirect_hands_the_file_to_the_web_server(app, viewer, monkeypatch):
+    monkeypatch.setitem(app.config, "MEDIA_ACCEL_REDIRECT_PREFIX", "/protected-media")
+    response, body = get(viewer)
     assert response.status_code == 200
     assert response.headers["X-Accel-Redirect"] == "/protected-media/test-course/media/lesson-1.mp4"
     assert body == b""

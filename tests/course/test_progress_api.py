@@ -303,3 +303,30 @@ def test_beats_beyond_the_per_learner_limit_get_429_and_keep_what_was_credited(
     other_client = app.test_client()
     login(other_client, other)
     assert open_session(other_client, lesson)
+
+
+def test_a_beat_without_playback_moves_nothing(client, learner, lesson):
+    """Opening a lesson at ?t=5 and leaving: the beat reports a position but no played time.
+    No row is created and the course page still invites the learner to start."""
+    sid = open_session(client, lesson, seconds_ago=60)
+    result = beat(client, lesson, sid, [], position=5)
+    assert result.status_code == 200
+    assert result.get_json()["position"] == 0 and result.get_json()["watched_seconds"] == 0
+    assert progress_of(learner, lesson) is None
+    assert "Start: Lesson one" in client.get("/courses/test-course").get_data(as_text=True)
+
+
+def test_only_played_time_moves_the_resume_point(client, learner, lesson):
+    sid = open_session(client, lesson, seconds_ago=60)
+    beat(client, lesson, sid, [[0, 2]], seq=1, position=2)
+    before = progress_of(learner, lesson)
+    updated_at = before.updated_at
+    assert beat(client, lesson, sid, [], seq=3, position=6).status_code == 200
+    row = progress_of(learner, lesson)
+    assert row.position_seconds == 2 and row.updated_at == updated_at
+    # The empty beat claimed no place in the session's order: a late real beat still counts.
+    beat(client, lesson, sid, [[2, 3]], seq=2, position=3)
+    assert progress_of(learner, lesson).position_seconds == 3
+    # Re-watching seconds already credited is playback too: it moves the resume point.
+    beat(client, lesson, sid, [[0, 1]], seq=4, position=1)
+    assert progress_of(learner, lesson).position_seconds == 1

@@ -172,3 +172,27 @@ def test_learners_cannot_see_the_ledger(client, learner, path):
 )
 def test_anonymous_users_are_sent_to_log_in(client, course, path):
     assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize("suffix", ["time-on-task", "time-on-task.csv"])
+def test_a_ledger_is_only_for_a_learner_of_that_course(app, course, suffix):
+    """A real user who never enrolled here (or enrolled only elsewhere) is a 404, not an
+    empty ledger; a withdrawn learner keeps their records and their page."""
+    from campus.enrollment.models import EnrollmentStatus
+    from tests.factories import import_ce_course
+
+    other_course = import_ce_course()
+    elsewhere = make_user()
+    make_enrollment(elsewhere, other_course)
+    nobody = make_user()
+    withdrawn = make_user(name="Sam Withdrawn")
+    make_enrollment(withdrawn, course).status = EnrollmentStatus.WITHDRAWN
+    db.session.commit()
+    staff = app.test_client()
+    login(staff, make_user(Role.ADMIN))
+    path = "/courses/test-course/learners/{}/" + suffix
+    assert staff.get(path.format(nobody.id)).status_code == 404
+    assert staff.get(path.format(elsewhere.id)).status_code == 404
+    assert staff.get(path.format(999999)).status_code == 404
+    assert staff.get(f"/courses/ce-course/learners/{elsewhere.id}/{suffix}").status_code == 200
+    assert staff.get(path.format(withdrawn.id)).status_code == 200

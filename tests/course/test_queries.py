@@ -27,14 +27,12 @@ def build_course(root: Path, slug: str, lessons: int) -> Path:
 
 
 @pytest.fixture
-def two_sizes(tmp_path, app):
-    app.config["CONTENT_DIR"] = str(tmp_path)
+def two_sizes(tmp_path, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CONTENT_DIR", str(tmp_path))
     small, large = build_course(tmp_path, "small", 3), build_course(tmp_path, "large", 15)
     for folder in (small, large):
         import_course(folder)
     db.session.commit()
-    yield
-    app.config["CONTENT_DIR"] = str(FIXTURE_CONTENT)
 
 
 def queries_for(client, path: str) -> int:
