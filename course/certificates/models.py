@@ -12,8 +12,8 @@ from campus.extensions import db
 from campus.models import utcnow
 from course import ce_rules
 
-# Why a certificate was revoked, in categories the public JSON verification may show; the
-# free-text reason stays for staff and the HTML page.
+# Why a certificate was revoked, in categories the public verification (page and JSON) may
+# show; the free-text reason stays on the staff pages.
 REVOCATION_CATEGORIES = {
     "issued_in_error": "Issued in error",
     "requirements_not_met": "Completion requirements not met",
@@ -65,6 +65,11 @@ class Certificate(db.Model):
         if self.revoked_at is not None:
             return CertificateState.REVOKED
         return CertificateState.VALID
+
+    @property
+    def revoked_category_label(self) -> str:
+        """The public reason for a revocation: its category, never the admin's free text."""
+        return REVOCATION_CATEGORIES.get(self.revoked_category or "other", "Other")
 
     @property
     def is_valid(self) -> bool:
