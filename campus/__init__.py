@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from community.cli import forum_cli
     from community.moderation import admin_views as moderation
     from community.notifications import views as notifications
+    from course import admin_views as course_admin
     from course import views as catalog
     from course.assessment import admin_views as assessment_admin
     from course.certificates import admin_views as certificates_admin
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts.bp,
         audit_admin.bp,
         catalog.bp,
+        course_admin.bp,
         progress.bp,
         progress_admin.bp,
         completion.bp,

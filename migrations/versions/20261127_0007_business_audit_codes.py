@@ -60,9 +60,74 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY_FUNCTION)
         op.execute(APPEND_ONLY_TRIGGER)
+    _create_code_tables()
+
+
+def _create_code_tables():
+    op.create_table(
+        "enrollment_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=24), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=False),
+        sa.Column("max_uses", sa.Integer(), nullable=False),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("is_revoked", sa.Boolean(), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "uses <= max_uses", name=op.f("ck_enrollment_codes_uses_within_limit")
+        ),
+        sa.CheckConstraint("max_uses >= 1", name=op.f("ck_enrollment_codes_max_uses_positive")),
+        sa.ForeignKeyConstraint(
+            ["course_id"], ["courses.id"], name=op.f("fk_enrollment_codes_course_id_courses")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_enrollment_codes_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollment_codes")),
+        sa.UniqueConstraint("code", name=op.f("uq_enrollment_codes_code")),
+    )
+    with op.batch_alter_table("enrollment_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_enrollment_codes_course_id"), ["course_id"], unique=False
+        )
+    op.create_table(
+        "enrollment_code_redemptions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("redeemed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"],
+            ["enrollment_codes.id"],
+            name=op.f("fk_enrollment_code_redemptions_code_id_enrollment_codes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_enrollment_code_redemptions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollment_code_redemptions")),
+        sa.UniqueConstraint(
+            "code_id", "user_id", name=op.f("uq_enrollment_code_redemptions_code_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("enrollment_code_redemptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_enrollment_code_redemptions_code_id"), ["code_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_enrollment_code_redemptions_user_id"), ["user_id"], unique=False
+        )
 
 
 def downgrade():
+    op.drop_table("enrollment_code_redemptions")
+    op.drop_table("enrollment_codes")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
         op.execute("DROP FUNCTION IF EXISTS audit_entries_append_only()")
