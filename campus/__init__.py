@@ -57,6 +57,9 @@ def _configure_logging(app: Flask) -> None:
         root.addHandler(handler)
     root.setLevel(logging.INFO if not app.testing else logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from campus import security_log
+
+    security_log.configure(app.testing)
 
 
 def _init_extensions(app: Flask) -> None:

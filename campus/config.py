@@ -55,6 +55,11 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "LOGIN_ATTEMPT_LIMITS": os.environ.get(
+            "LOGIN_ATTEMPT_LIMITS", "5 per 15 minutes; 10 per hour; 30 per day"
+        ),
+        "DEVICE_COOKIE_NAME": os.environ.get("DEVICE_COOKIE_NAME", "campus_device"),
+        "DEVICE_COOKIE_MAX_AGE": _int("DEVICE_COOKIE_MAX_AGE", 60 * 60 * 24 * 365),
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "240 per minute"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),

@@ -74,4 +74,7 @@ def _is_signed_in() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from campus.security_log import log_forbidden
+
     app.after_request(add_security_headers)
+    app.after_request(log_forbidden)

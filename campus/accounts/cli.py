@@ -45,8 +45,7 @@ def set_role_command(email: str, role: str) -> None:
     user = queries.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with email {email}")
-    user.role = role
-    user.end_all_sessions()
+    services.set_role(user, Role(role))
     db.session.commit()
     click.echo(f"{user.email} is now {role}")
 

@@ -14,6 +14,7 @@ from campus.accounts.queries import find_user_by_email
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
+from campus.security_log import security_event
 from campus.timezones import is_zone
 
 RESET_SALT = "campus.password-reset"
@@ -87,6 +88,16 @@ def set_disabled(user: User, disabled: bool) -> None:
     user.is_disabled = disabled
     user.end_all_sessions()
     db.session.flush()
+    security_event("account_disabled" if disabled else "account_enabled", "success", user.id)
+
+
+def set_role(user: User, role: Role) -> None:
+    """Change a role; the user's sessions end so no page keeps the old powers."""
+    previous = user.role
+    user.role = role.value
+    user.end_all_sessions()
+    db.session.flush()
+    security_event("role_change", "success", user.id, previous=previous, role=role.value)
 
 
 def update_profile(
