@@ -63,10 +63,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from campus import database, errors, security
+    from campus import database, errors, inputs, security
     from campus.accounts import auth
     from campus.extensions import csrf, db, limiter, migrate
 
+    inputs.init_app(app)  # before any blueprint's rules are built
     import_all_models()
     db.init_app(app)
     database.init_app(app)
