@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from campus.config import (
     PROJECT_ROOT,
     check_public_base_url,
+    check_rate_limit_storage,
     check_secret_key,
     check_time_zone,
     dev_secret_key,
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_secret_key(app.config)
     check_time_zone(app.config)
     check_public_base_url(app.config)
+    check_rate_limit_storage(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -55,6 +55,7 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_SINGLE_PROCESS": _bool("RATELIMIT_SINGLE_PROCESS", False),
         "LOGIN_ATTEMPT_LIMITS": os.environ.get(
             "LOGIN_ATTEMPT_LIMITS", "5 per 15 minutes; 10 per hour; 30 per day"
         ),
@@ -114,6 +115,24 @@ def check_public_base_url(config: dict) -> None:
             "PUBLIC_BASE_URL is missing. Password-reset and forum emails and the QR code on "
             "certificates link to it, and they must never take their address from a request's "
             "Host header. Set it to the site's public address, e.g. https://ce.example.org"
+        )
+
+
+def check_rate_limit_storage(config: dict) -> None:
+    """Outside debug and testing, in-memory limits only where one process is intended.
+
+    With memory:// every worker counts alone, so each limit is multiplied by the number of
+    workers (by 4 with the README's gunicorn line): the login budget among them.
+    """
+    if config.get("TESTING") or config.get("DEBUG") or not config.get("RATELIMIT_ENABLED"):
+        return
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if uri.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI is memory://, so each worker process would count rate "
+            "limits (sign-in attempts among them) on its own. Set it to a shared store, e.g. "
+            "redis://127.0.0.1:6379/0, or set RATELIMIT_SINGLE_PROCESS=1 if this server "
+            "really runs one process."
         )
 
 
