@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campus.config import (
     PROJECT_ROOT,
+    apply_cookie_prefix,
     check_public_base_url,
     check_rate_limit_storage,
     check_secret_key,
@@ -37,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.debug and not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = dev_secret_key(Path(app.instance_path))
     check_secret_key(app.config)
+    apply_cookie_prefix(app.config)
     check_time_zone(app.config)
     check_public_base_url(app.config)
     check_rate_limit_storage(app.config)

@@ -67,13 +67,18 @@ def load_config(instance_path: Path) -> dict:
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
+        # create_app adds the __Host- prefix to these names when cookies are Secure.
+        "SESSION_COOKIE_NAME": "session",
+        "REMEMBER_COOKIE_NAME": "remember_token",
+        "SESSION_IDLE_TIMEOUT": _int("SESSION_IDLE_TIMEOUT", 30 * 60),
+        "SESSION_ABSOLUTE_LIFETIME": _int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "REMEMBER_COOKIE_DURATION": _int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60),
         "HSTS_ENABLED": not debug and _bool("SECURE_COOKIES", True),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "DEFAULT_TIME_ZONE": os.environ.get("DEFAULT_TIME_ZONE", "America/New_York"),
@@ -134,6 +139,19 @@ def check_rate_limit_storage(config: dict) -> None:
             "redis://127.0.0.1:6379/0, or set RATELIMIT_SINGLE_PROCESS=1 if this server "
             "really runs one process."
         )
+
+
+def apply_cookie_prefix(config: dict) -> None:
+    """The __Host- prefix (Secure, Path=/, no Domain: no subdomain can set or shadow the
+    cookie) on the session, remember-me and known-device cookies, only when they are Secure:
+    browsers refuse a __Host- cookie without it."""
+    for name_key, secure_key in (
+        ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+        ("REMEMBER_COOKIE_NAME", "REMEMBER_COOKIE_SECURE"),
+        ("DEVICE_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+    ):
+        name = config[name_key].removeprefix("__Host-")
+        config[name_key] = "__Host-" + name if config[secure_key] else name
 
 
 def check_secret_key(config: dict) -> None:

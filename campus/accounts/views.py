@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from campus.accounts import jobs, queries, services, throttle
+from campus.accounts.auth import start_session_clock
 from campus.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -63,6 +64,7 @@ def signup():
             target = _next_url("course.catalog")
             session.clear()
             login_user(user)
+            start_session_clock()
             security_event("signup", "success", user.id)
             flash("Welcome! Your account is ready.", "success")
             return redirect(target)
@@ -93,6 +95,7 @@ def login():
             # A fresh session: nothing from before sign-in (e.g. its CSRF secret) carries over.
             session.clear()
             login_user(user, remember=form.remember.data)
+            start_session_clock()
             security_event("login", "success", user.id)
             response = redirect(target)
             throttle.set_device_cookie(response, user.id)

@@ -93,7 +93,7 @@ def test_a_success_clears_the_pair_budget(client):
         guess(client, user.email)
     assert guess(client, user.email, PASSWORD).status_code == 302
     post(client, "/account/logout")
-    client.delete_cookie("campus_device")
+    client.delete_cookie(client.application.config["DEVICE_COOKIE_NAME"])
     for _ in range(4):
         assert guess(client, user.email).status_code == 401
 
@@ -102,7 +102,9 @@ def test_the_device_cookie_is_signed_long_lived_and_http_only(app, client):
     user = make_user()
     response = login(client, user)
     cookie = next(
-        c for c in response.headers.getlist("Set-Cookie") if c.startswith("campus_device=")
+        c
+        for c in response.headers.getlist("Set-Cookie")
+        if c.startswith(app.config["DEVICE_COOKIE_NAME"] + "=")
     )
     assert "HttpOnly" in cookie
     assert "Max-Age=31536000" in cookie
