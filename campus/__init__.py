@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint and CLI group of every area, in one explicit list."""
     from campus.accounts import views as accounts
     from campus.accounts.cli import users_cli
+    from campus.backup import backup_command
     from campus.health import bp as health
     from community import views as forum
     from community.cli import forum_cli
@@ -131,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications.bp,
     ):
         app.register_blueprint(blueprint)
-    for group in (users_cli, course_cli, forum_cli):
+    for group in (users_cli, course_cli, forum_cli, backup_command):
         app.cli.add_command(group)
 
     import community
