@@ -92,10 +92,11 @@ def known_device(user_id: int | None) -> str | None:
 
 def budget_for(email: str, user_id: int | None) -> Budget:
     """The budget this attempt spends: its known device's, else its (account, address) pair's."""
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     device = known_device(user_id)
     if device is not None:
-        return Budget(f"login-device:{device}")
-    return Budget(f"login-pair:{_digest(email)}:{_digest(client_address())}")
+        return Budget(f"{prefix}/login-device:{device}")
+    return Budget(f"{prefix}/login-pair:{_digest(email)}:{_digest(client_address())}")
 
 
 def set_device_cookie(response, user_id: int) -> None:

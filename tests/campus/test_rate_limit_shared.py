@@ -7,6 +7,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -44,6 +45,27 @@ def submit(opener, base: str, body: bytes) -> int:
     return 200
 
 
+def redis_server(db: int):
+    """A live server on Redis db, with keys of its own: other test runs share this Redis
+    (and may flush their own db), so each run uses a fresh key prefix and cleans only it."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    env = {
+        "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{db}",
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "RATELIMIT_SINGLE_PROCESS": "0",
+        "SECURE_COOKIES": "0",
+    }
+    return start_gunicorn(server_env(env), workers=3), prefix
+
+
+def forget(db: int, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis(*REDIS, db=db)
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+
+
 def failed_login(base: str, email: str) -> int:
     """One fresh session: fetch the form (cookie + CSRF token), post a wrong password."""
     opener, body = login_form(base, email)
@@ -52,19 +74,13 @@ def failed_login(base: str, email: str) -> int:
 
 @pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
 def test_login_limit_is_shared_by_all_workers(app):
-    import redis
-
-    redis.Redis(*REDIS, db=15).flushdb()
     user = make_user()
-    process, base = start_gunicorn(
-        server_env({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "SECURE_COOKIES": "0"}),
-        workers=3,
-    )
+    (process, base), prefix = redis_server(12)
     try:
         statuses = [failed_login(base, user.email) for _ in range(7)]
     finally:
         stop_gunicorn(process)
-        redis.Redis(*REDIS, db=15).flushdb()
+        forget(12, prefix)
     assert statuses[:5] == [401] * 5
     assert statuses[5:] == [429, 429]
 
@@ -75,14 +91,8 @@ def test_parallel_guesses_cannot_overshoot_the_budget(app):
 
     Counting after a failed check let 8-11 through; counting before it, atomically in the
     shared storage, cannot overshoot."""
-    import redis
-
-    redis.Redis(*REDIS, db=14).flushdb()
     user = make_user()
-    process, base = start_gunicorn(
-        server_env({"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/14", "SECURE_COOKIES": "0"}),
-        workers=3,
-    )
+    (process, base), prefix = redis_server(13)
     try:
         forms = [login_form(base, user.email) for _ in range(30)]
         start = threading.Barrier(len(forms))
@@ -95,7 +105,7 @@ def test_parallel_guesses_cannot_overshoot_the_budget(app):
             statuses = list(pool.map(fire, forms))
     finally:
         stop_gunicorn(process)
-        redis.Redis(*REDIS, db=14).flushdb()
+        forget(13, prefix)
     print("password checks:", statuses.count(401), "refused:", statuses.count(429))
     assert statuses.count(401) == 5
     assert statuses.count(429) == 25
