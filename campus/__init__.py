@@ -12,7 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campus.config import (
     PROJECT_ROOT,
+    apply_cookie_prefix,
     check_public_base_url,
+    check_rate_limit_storage,
     check_secret_key,
     check_time_zone,
     dev_secret_key,
@@ -36,8 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.debug and not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = dev_secret_key(Path(app.instance_path))
     check_secret_key(app.config)
+    apply_cookie_prefix(app.config)
     check_time_zone(app.config)
     check_public_base_url(app.config)
+    check_rate_limit_storage(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -57,13 +61,17 @@ def _configure_logging(app: Flask) -> None:
         root.addHandler(handler)
     root.setLevel(logging.INFO if not app.testing else logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from campus import security_log
+
+    security_log.configure(app.testing)
 
 
 def _init_extensions(app: Flask) -> None:
-    from campus import database, errors, security
+    from campus import database, errors, inputs, security
     from campus.accounts import auth
     from campus.extensions import csrf, db, limiter, migrate
 
+    inputs.init_app(app)  # before any blueprint's rules are built
     import_all_models()
     db.init_app(app)
     database.init_app(app)
@@ -96,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from campus.accounts import views as accounts
     from campus.accounts.cli import users_cli
     from campus.audit import admin_views as audit_admin
+    from campus.backup import backup_command
     from campus.health import bp as health
     from community import views as forum
     from community.cli import forum_cli
@@ -128,7 +137,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications.bp,
     ):
         app.register_blueprint(blueprint)
-    for group in (users_cli, course_cli, forum_cli):
+    for group in (users_cli, course_cli, forum_cli, backup_command):
         app.cli.add_command(group)
 
     import community

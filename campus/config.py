@@ -55,6 +55,13 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "campus"),
+        "RATELIMIT_SINGLE_PROCESS": _bool("RATELIMIT_SINGLE_PROCESS", False),
+        "LOGIN_ATTEMPT_LIMITS": os.environ.get(
+            "LOGIN_ATTEMPT_LIMITS", "5 per 15 minutes; 10 per hour; 30 per day"
+        ),
+        "DEVICE_COOKIE_NAME": os.environ.get("DEVICE_COOKIE_NAME", "campus_device"),
+        "DEVICE_COOKIE_MAX_AGE": _int("DEVICE_COOKIE_MAX_AGE", 60 * 60 * 24 * 365),
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "240 per minute"),
         "CODE_REDEEM_RATE_LIMIT": os.environ.get("CODE_REDEEM_RATE_LIMIT", "10 per 15 minutes"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
@@ -62,13 +69,18 @@ def load_config(instance_path: Path) -> dict:
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
+        # create_app adds the __Host- prefix to these names when cookies are Secure.
+        "SESSION_COOKIE_NAME": "session",
+        "REMEMBER_COOKIE_NAME": "remember_token",
+        "SESSION_IDLE_TIMEOUT": _int("SESSION_IDLE_TIMEOUT", 60 * 60),
+        "SESSION_ABSOLUTE_LIFETIME": _int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": not debug and _bool("SECURE_COOKIES", True),
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "REMEMBER_COOKIE_DURATION": _int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60),
         "HSTS_ENABLED": not debug and _bool("SECURE_COOKIES", True),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "DEFAULT_TIME_ZONE": os.environ.get("DEFAULT_TIME_ZONE", "America/New_York"),
@@ -111,6 +123,37 @@ def check_public_base_url(config: dict) -> None:
             "certificates link to it, and they must never take their address from a request's "
             "Host header. Set it to the site's public address, e.g. https://ce.example.org"
         )
+
+
+def check_rate_limit_storage(config: dict) -> None:
+    """Outside debug and testing, in-memory limits only where one process is intended.
+
+    With memory:// every worker counts alone, so each limit is multiplied by the number of
+    workers (by 4 with the README's gunicorn line): the login budget among them.
+    """
+    if config.get("TESTING") or config.get("DEBUG") or not config.get("RATELIMIT_ENABLED"):
+        return
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if uri.startswith("memory://") and not config.get("RATELIMIT_SINGLE_PROCESS"):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI is memory://, so each worker process would count rate "
+            "limits (sign-in attempts among them) on its own. Set it to a shared store, e.g. "
+            "redis://127.0.0.1:6379/0, or set RATELIMIT_SINGLE_PROCESS=1 if this server "
+            "really runs one process."
+        )
+
+
+def apply_cookie_prefix(config: dict) -> None:
+    """The __Host- prefix (Secure, Path=/, no Domain: no subdomain can set or shadow the
+    cookie) on the session, remember-me and known-device cookies, only when they are Secure:
+    browsers refuse a __Host- cookie without it."""
+    for name_key, secure_key in (
+        ("SESSION_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+        ("REMEMBER_COOKIE_NAME", "REMEMBER_COOKIE_SECURE"),
+        ("DEVICE_COOKIE_NAME", "SESSION_COOKIE_SECURE"),
+    ):
+        name = config[name_key].removeprefix("__Host-")
+        config[name_key] = "__Host-" + name if config[secure_key] else name
 
 
 def check_secret_key(config: dict) -> None:

@@ -41,3 +41,20 @@ def insert_for(model):
 
     module = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def begin_write() -> None:
+    """On SQLite, open the write transaction now (BEGIN IMMEDIATE), before any read.
+
+    pysqlite only begins a transaction at the first INSERT/UPDATE/DELETE, after our reads,
+    so a read-modify-write could interleave with another writer; and a SAVEPOINT opened
+    outside a transaction commits on its own when released, tearing a request's one
+    transaction in two. PostgreSQL needs neither: it has row locks and real savepoints.
+    """
+    from campus.extensions import db
+
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -59,6 +59,10 @@ def add_security_headers(response):
     # media and downloads set their own private caching.
     if _is_signed_in() and response.mimetype in ("text/html", "application/json"):
         headers["Cache-Control"] = "no-store"
+    # A health answer is about now; a redirect (e.g. /verify?code= to the certificate's
+    # page) may carry a code in its Location. Neither belongs in any cache.
+    if response.status_code in (301, 302, 303, 307, 308) or request.endpoint == "health.healthz":
+        headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -74,4 +78,7 @@ def _is_signed_in() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from campus.security_log import log_forbidden
+
     app.after_request(add_security_headers)
+    app.after_request(log_forbidden)

@@ -16,6 +16,7 @@ from campus.after_response import after_response
 from campus.errors import UserError, user_errors_flashed
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
+from campus.inputs import decode_json_object, int_arg, int_field
 from campus.markup import render_markdown
 from community import access, queries, services
 from community.access import get_category, get_forum_course, get_post, get_thread
@@ -38,7 +39,7 @@ PREVIEW_LIMIT = "60 per minute"
 
 
 def _page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return int_arg("page", 1)
 
 
 def _thread_url(course, thread) -> str:
@@ -147,8 +148,8 @@ def mark_read(slug: str, thread_id: int):
     """
     course = get_forum_course(slug)
     thread = get_thread(course, thread_id)
-    number = request.form.get("number", type=int)
-    if number is None or not 0 < number < 2**31:
+    number = int_field(request.form.get("number"))
+    if not number:
         return jsonify(error="Say which post you read up to."), 400
     number = min(number, thread.post_count)
     services.mark_read(current_user, thread, number)
@@ -165,8 +166,8 @@ def _csrf_field() -> Markup:
 
 def _quote_prefill(course, thread) -> str | None:
     """?quote=<post id>: a visible post of this thread, quoted into the reply box."""
-    post_id = request.args.get("quote", type=int)
-    if not post_id or not 0 < post_id < 2**31:
+    post_id = int_arg("quote")
+    if post_id is None:
         return None
     quoted_thread, post = get_post(course, post_id)
     if quoted_thread.id != thread.id:
@@ -319,7 +320,10 @@ def report(slug: str, post_id: int):
 def preview(slug: str):
     """Markdown preview through the same server-side renderer used at write time."""
     get_forum_course(slug)
-    source = (request.get_json(silent=True) or {}).get("source", "")
+    try:
+        source = decode_json_object(request.get_data(), "The preview request").get("source", "")
+    except UserError as error:
+        return jsonify(error=error.message), error.status_code
     if not isinstance(source, str) or len(source) > services.MAX_BODY:
         return jsonify(error="Nothing to preview, or too long."), 400
     return jsonify(html=str(render_markdown(source)))

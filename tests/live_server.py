@@ -25,6 +25,8 @@ def server_env(extra: dict | None = None) -> dict:
         "SECURE_COOKIES": "0",
         "FLASK_DEBUG": "0",
         "PUBLIC_BASE_URL": "http://campus.test",
+        # In-memory limits per worker are fine for these short-lived test servers.
+        "RATELIMIT_SINGLE_PROCESS": "1",
     }
     env.update(extra or {})
     return env

@@ -15,6 +15,7 @@ from campus.audit.services import record
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
+from campus.security_log import security_event
 from campus.timezones import is_zone
 
 RESET_SALT = "campus.password-reset"
@@ -98,6 +99,7 @@ def set_disabled(actor: User | None, user: User, disabled: bool) -> None:
         before={"is_disabled": before},
         after={"is_disabled": disabled},
     )
+    security_event("account_disabled" if disabled else "account_enabled", "success", user.id)
 
 
 def set_role(actor: User | None, user: User, role: Role) -> None:
@@ -109,6 +111,7 @@ def set_role(actor: User | None, user: User, role: Role) -> None:
     record(
         actor, "user.set_role", "user", user.id, before={"role": before}, after={"role": user.role}
     )
+    security_event("role_change", "success", user.id, previous=before, role=user.role)
 
 
 def update_profile(

@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     flash,
-    g,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from campus.accounts import jobs, queries, services
+from campus.accounts import jobs, queries, services, throttle
+from campus.accounts.auth import start_session_clock
 from campus.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -29,20 +30,14 @@ from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
 from campus.security import safe_target
+from campus.security_log import security_event
 from campus.timezones import default_zone_name
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
-
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
-
-
-def _login_account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
-
-
-def _login_failed(_response) -> bool:
-    return bool(g.get("login_failed"))
+THROTTLED = (
+    "Too many attempts to sign in to this account from here. Wait a few minutes, sign in "
+    "from a device you have used before, or reset your password."
+)
 
 
 def _next_url(default: str = "course.dashboard") -> str:
@@ -82,33 +77,47 @@ def _welcome(user, form: SignupForm):
             form.code.errors.append(error.message + " Nothing was saved yet.")
             return render_template("campus/accounts/signup.html", form=form), 400
     db.session.commit()
+    target = url_for("course.dashboard") if form.code.data else _next_url("course.catalog")
+    session.clear()  # nothing from before sign-in (a CSRF token) carries over
     login_user(user)
+    start_session_clock()
+    security_event("signup", "success", user.id)
     if form.code.data:
         flash("Welcome! Your code enrolled you: your course is on your dashboard.", "success")
-        return redirect(url_for("course.dashboard"))
-    flash("Welcome! Your account is ready.", "success")
-    return redirect(_next_url("course.catalog"))
+    else:
+        flash("Welcome! Your account is ready.", "success")
+    return redirect(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    LOGIN_LIMIT_PER_ACCOUNT,
-    key_func=_login_account_key,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
-@limiter.limit(LOGIN_LIMIT_PER_ADDRESS, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(_next_url())
     form = LoginForm()
     if form.validate_on_submit():
+        account = queries.find_user_by_email(form.email.data)
+        account_id = account.id if account is not None else None
+        budget = throttle.budget_for(normalize_email(form.email.data), account_id)
+        # Counted before the password check, so parallel guesses cannot overshoot.
+        if not budget.spend():
+            security_event("login", "throttled", account_id)
+            form.form_errors.append(THROTTLED)
+            page = render_template("campus/accounts/login.html", form=form)
+            return page, 429, {"Retry-After": str(budget.retry_after())}
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
+            budget.clear()
+            target = _next_url()
+            # A fresh session: nothing from before sign-in (e.g. its CSRF secret) carries over.
+            session.clear()
             login_user(user, remember=form.remember.data)
-            return redirect(_next_url())
-        g.login_failed = True
+            start_session_clock()
+            security_event("login", "success", user.id)
+            response = redirect(target)
+            throttle.set_device_cookie(response, user.id)
+            return response
+        security_event("login", "failure", account_id)
         form.form_errors.append("That email and password do not match an account.")
     status = 401 if form.is_submitted() else 200
     return render_template("campus/accounts/login.html", form=form), status
@@ -121,9 +130,11 @@ def logout():
     if not form.validate_on_submit():
         return redirect(url_for("course.catalog"))
     # Rotating the token ends this session everywhere, copied cookies included.
+    user_id = current_user.id
     current_user.end_all_sessions()
     db.session.commit()
     logout_user()
+    security_event("logout", "success", user_id)
     flash("You are logged out.", "info")
     return redirect(url_for("course.catalog"))
 
@@ -160,6 +171,7 @@ def change_password():
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("That is not your current password.")
+            security_event("password_change", "failure")
         else:
             try:
                 services.change_password(current_user, form.new_password.data)
@@ -167,6 +179,7 @@ def change_password():
                 form.new_password.errors.append(error.message)
             else:
                 db.session.commit()
+                security_event("password_change", "success")
                 # This session continues under the new token; other sessions end.
                 login_user(current_user._get_current_object())
                 flash("Password changed. Your other sessions have been logged out.", "success")
@@ -181,6 +194,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = queries.find_user_by_email(form.email.data)
+        security_event("password_reset_request", "accepted", user.id if user else None)
         if user is not None and not user.is_disabled:
             # After the response: the answer takes as long whether or not the account
             # exists, and a mail-server failure is logged instead of shown.
@@ -197,6 +211,7 @@ def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
     except UserError as error:
+        security_event("password_reset", "invalid_link")
         return render_template("campus/accounts/reset_invalid.html", message=error.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -206,6 +221,7 @@ def reset_password(token: str):
             form.password.errors.append(error.message)
         else:
             db.session.commit()
+            security_event("password_reset", "success", user.id)
             flash("Your password is set. Log in with it now.", "success")
             return redirect(url_for("accounts.login"))
     status = 400 if form.is_submitted() else 200

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from campus.extensions import csrf, db
 from campus.forms import EmptyForm
+from campus.inputs import int_field
 from campus.security import safe_target
 from community.forms import EmailPrefsForm
 from community.models import EmailMode
@@ -34,8 +35,9 @@ def notifications_read():
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    notification_id = request.form.get("id", type=int)
-    if notification_id is not None and not 0 < notification_id < 2**31:
+    raw_id = request.form.get("id")
+    notification_id = int_field(raw_id)
+    if raw_id and not notification_id:
         abort(404)
     services.mark_read(current_user.id, notification_id)
     db.session.commit()

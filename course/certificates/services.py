@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from campus.accounts.models import User
 from campus.audit.services import record as audit
-from campus.database import insert_for
+from campus.database import begin_write, insert_for
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
@@ -72,6 +72,7 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
         raise CeSettingsIncomplete(missing)
     snapshot, completed_at = _gate_and_snapshot(user, course)
     try:
+        begin_write()  # the savepoint must sit inside the request's one transaction
         with db.session.begin_nested():
             certificate = _insert(user, course, snapshot, completed_at, sequence=1)
     except IntegrityError:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
 from campus.errors import UserError
+from campus.inputs import MAX_ID, decode_json_object
 
 # Media durations from the content files and from the browser differ by a frame or two.
 DURATION_TOLERANCE = 1.0
 MAX_INTERVALS = 500
 MAX_RATE_REPORTED = 16.0
+MAX_NUMBER = 2**53  # the largest integer a float (and JavaScript) holds exactly
 
 
 @dataclass(frozen=True)
@@ -23,25 +24,18 @@ class Heartbeat:
     rate: float
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number")
-
-
 def decode_body(raw: bytes) -> dict:
     """JSON object from a request body (sent as application/json or, by sendBeacon, text/plain)."""
-    try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise UserError("The progress report is not valid JSON.") from error
-    if not isinstance(body, dict):
-        raise UserError("The progress report must be a JSON object.")
-    return body
+    return decode_json_object(raw, "The progress report")
 
 
 def _number(body: dict, name: str) -> float:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"'{name}' must be a number.", 422)
+    if isinstance(value, int) and value > MAX_NUMBER:
+        # float() of a long int raises OverflowError; no media time is this long anyway.
+        raise UserError(f"'{name}' is too large.", 422)
     if not math.isfinite(value) or value < 0:
         raise UserError(f"'{name}' must be a finite, non-negative number.", 422)
     return float(value)
@@ -51,6 +45,8 @@ def _integer(body: dict, name: str) -> int:
     value = body.get(name)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise UserError(f"'{name}' must be a non-negative whole number.", 422)
+    if value > MAX_ID:
+        raise UserError(f"'{name}' is too large.", 422)
     return value
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from campus.database import insert_for
+from campus.database import begin_write, insert_for
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
@@ -65,20 +65,6 @@ class HeartbeatResult:
                 course, duration, progress.watched_seconds, progress.viewing_seconds
             ),
         }
-
-
-def _lock_for_write() -> None:
-    """On SQLite, take the write lock before reading so read-modify-write cannot interleave.
-
-    PostgreSQL uses row locks (SELECT ... FOR UPDATE) instead; pysqlite would otherwise
-    only begin a transaction at the first write, after our reads.
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _locked_enrollment(user, course: Course) -> Enrollment:
@@ -302,7 +288,7 @@ def record_heartbeat(
     unless a later beat of the same session already did (see _update_position).
     """
     now = now or utcnow()
-    _lock_for_write()
+    begin_write()
     _locked_enrollment(user, lesson.course)
     session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
     duration = lesson.duration_seconds

@@ -49,6 +49,8 @@ def _api_lesson(lesson_id: int) -> Lesson:
 def _check_csrf(body: dict) -> None:
     """CSRF stays enforced: the header for fetch(), or a body field for sendBeacon()."""
     token = request.headers.get("X-CSRFToken") or body.get("csrf_token")
+    if not isinstance(token, str):
+        raise UserError("Security check failed: the CSRF token is missing or not text.")
     try:
         validate_csrf(token)
     except (ValidationError, CSRFError) as error:

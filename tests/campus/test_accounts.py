@@ -98,8 +98,9 @@ def test_login_rejects_offsite_next(client):
 def copied_cookie_client(app, client):
     """A second client holding a copy of the first client's session cookie."""
     thief = app.test_client()
-    cookie = client.get_cookie("session", domain="campus.test")
-    thief.set_cookie("session", cookie.value, domain=cookie.domain)
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name, domain="campus.test")
+    thief.set_cookie(name, cookie.value, domain=cookie.domain)
     return thief
 
 
@@ -115,14 +116,15 @@ def test_logout_ends_copied_sessions(app, client):
 def test_remember_me_cookie_dies_on_logout(app, client):
     user = make_user()
     post(client, "/account/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
-    remember = client.get_cookie("remember_token", domain="campus.test")
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    remember = client.get_cookie(name, domain="campus.test")
     assert remember is not None
     other = app.test_client()
-    other.set_cookie("remember_token", remember.value, domain=remember.domain)
+    other.set_cookie(name, remember.value, domain=remember.domain)
     assert other.get("/dashboard").status_code == 200
     post(client, "/account/logout")
     fresh = app.test_client()
-    fresh.set_cookie("remember_token", remember.value, domain=remember.domain)
+    fresh.set_cookie(name, remember.value, domain=remember.domain)
     assert fresh.get("/dashboard").status_code == 302
 
 

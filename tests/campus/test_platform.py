@@ -1,4 +1,7 @@
-"""Security headers, error pages, health, configuration refusal, login rate limits, migrations."""
+"""Security headers, error pages, health, configuration refusal, migrations."""
+
+import tempfile
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -9,8 +12,8 @@ from campus.config import ConfigError
 from campus.extensions import db
 from campus.security import is_safe_redirect
 from tests.conftest import app_settings
-from tests.factories import PASSWORD, make_user
-from tests.helpers import login, post
+from tests.factories import make_user
+from tests.helpers import login
 
 
 def assert_security_headers(response):
@@ -59,6 +62,7 @@ def build_production_app(**extra):
         "TESTING": False,
         "DEBUG": False,
         "PUBLIC_BASE_URL": "https://ce.example.org",
+        "RATELIMIT_SINGLE_PROCESS": True,
         **extra,
     }
     return create_app(settings)
@@ -72,6 +76,36 @@ def test_production_sets_secure_cookies_and_hsts(monkeypatch, production_app):
     assert app.config["SESSION_COOKIE_HTTPONLY"] and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_refuses_per_worker_rate_limits_in_production():
+    with pytest.raises(ConfigError, match="RATELIMIT_SINGLE_PROCESS=1"):
+        build_production_app(RATELIMIT_SINGLE_PROCESS=False)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"RATELIMIT_SINGLE_PROCESS": True},
+        {"RATELIMIT_SINGLE_PROCESS": False, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/13"},
+        {"RATELIMIT_SINGLE_PROCESS": False, "RATELIMIT_ENABLED": False},
+        {"RATELIMIT_SINGLE_PROCESS": False, "DEBUG": True},
+    ],
+)
+def test_starts_with_shared_or_intended_single_process_limits(production_app, extra):
+    assert production_app(**extra).config["RATELIMIT_STORAGE_URI"]
+
+
+def test_make_run_starts_with_in_memory_limits(monkeypatch):
+    """make run: FLASK_DEBUG=1 and the default memory:// storage."""
+    for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_SINGLE_PROCESS", "TESTING"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    from campus.config import check_rate_limit_storage, load_config
+
+    config = load_config(Path(tempfile.mkdtemp()))
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    check_rate_limit_storage({**config, "DEBUG": True})
 
 
 @pytest.mark.parametrize("key", ["", "dev", "change-me", "short"])
@@ -178,40 +212,6 @@ def test_healthz_is_503_when_the_database_is_down(production_app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
-
-
-def test_failed_logins_are_limited_per_account(client):
-    user = make_user()
-    for _ in range(5):
-        response = post(
-            client, "/account/login", {"email": user.email, "password": "wrong guess here"}
-        )
-        assert response.status_code == 401
-    response = post(client, "/account/login", {"email": user.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert int(response.headers["Retry-After"]) > 0
-    assert "Too many attempts" in response.get_data(as_text=True)
-
-
-def test_successful_logins_do_not_count_against_the_limit(client):
-    user = make_user()
-    for _ in range(7):
-        login(client, user)
-        post(client, "/account/logout")
-
-
-def test_failed_logins_are_limited_per_address(client):
-    for number in range(20):
-        post(
-            client,
-            "/account/login",
-            {"email": f"nobody{number}@example.com", "password": "wrong guess"},
-        )
-    response = post(
-        client, "/account/login", {"email": "fresh@example.com", "password": "wrong guess"}
-    )
-    assert response.status_code == 429
-    assert "Retry-After" in response.headers
 
 
 def test_migrations_match_the_models(app):
