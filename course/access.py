@@ -29,6 +29,18 @@ def get_published_course(slug: str) -> Course:
     return course
 
 
+def require_staff(*, admin_only: bool = False) -> None:
+    """Staff pages: instructors and admins read them; some actions are for admins only."""
+    if not (current_user.is_admin if admin_only else current_user.is_staff):
+        abort(403)
+
+
+def get_staff_course(slug: str, *, admin_only: bool = False) -> Course:
+    """A course for its staff pages: 403 for others (login is the view's decorator)."""
+    require_staff(admin_only=admin_only)
+    return get_published_course(slug)
+
+
 def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Lesson]:
     """Load a lesson the current user may open; anonymous users are asked to log in."""
     course = get_published_course(course_slug)

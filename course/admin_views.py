@@ -17,22 +17,16 @@ from campus.extensions import db
 from campus.forms import EmptyForm
 from campus.models import utcnow
 from campus.timezones import zone_of
-from course.access import get_published_course
+from course.access import get_staff_course
 from course.models import Course
 
 bp = Blueprint("course_admin", __name__)
 
 
-def _admin_course(slug: str) -> Course:
-    if not current_user.is_admin:
-        abort(403)
-    return get_published_course(slug)
-
-
 @bp.get("/courses/<slug>/codes")
 @login_required
 def codes(slug: str):
-    course = _admin_course(slug)
+    course = get_staff_course(slug, admin_only=True)
     return _codes_page(course, CreateCodeForm())
 
 
@@ -50,7 +44,7 @@ def _codes_page(course: Course, create_form: CreateCodeForm, status: int = 200):
 @bp.post("/courses/<slug>/codes")
 @login_required
 def create(slug: str):
-    course = _admin_course(slug)
+    course = get_staff_course(slug, admin_only=True)
     form = CreateCodeForm()
     if not form.validate_on_submit():
         return _codes_page(course, form, 400)
@@ -77,7 +71,7 @@ def _end_of_day(day):
 @bp.post("/courses/<slug>/codes/<int:code_id>/revoke")
 @login_required
 def revoke(slug: str, code_id: int):
-    course = _admin_course(slug)
+    course = get_staff_course(slug, admin_only=True)
     code = db.session.scalar(
         select(EnrollmentCode).where(
             EnrollmentCode.id == code_id, EnrollmentCode.course_id == course.id

@@ -12,18 +12,12 @@ from campus.accounts.models import User
 from campus.errors import UserError
 from campus.exports import download_response
 from campus.extensions import db
-from course.access import get_published_course
+from course.access import get_staff_course, require_staff
 from course.certificates import queries, services
 from course.certificates.forms import ReissueForm, RevokeForm
 from course.certificates.models import Certificate
 
 bp = Blueprint("certificates_admin", __name__, url_prefix="/admin")
-
-
-def _require(admin_only: bool = False) -> None:
-    """Instructors read records; only admins revoke or reissue."""
-    if not current_user.is_staff or (admin_only and not current_user.is_admin):
-        abort(403)
 
 
 def _certificate(code: str) -> Certificate:
@@ -36,8 +30,7 @@ def _certificate(code: str) -> Certificate:
 @bp.get("/courses/<slug>/certificates")
 @login_required
 def course_certificates(slug: str):
-    _require()
-    course = get_published_course(slug)
+    course = get_staff_course(slug)
     certificates = queries.course_certificates(course.id)
     return render_template(
         "course/certificates/admin_course.html",
@@ -49,7 +42,7 @@ def course_certificates(slug: str):
 @bp.get("/certificates/<code>")
 @login_required
 def certificate_detail(code: str):
-    _require()
+    require_staff()
     certificate = _certificate(code)
     chain = queries.history(certificate)
     actor_ids = {e.actor_id for _, events in chain for e in events if e.actor_id}
@@ -68,7 +61,7 @@ def certificate_detail(code: str):
 @bp.post("/certificates/<code>/revoke")
 @login_required
 def revoke(code: str):
-    _require(admin_only=True)
+    require_staff(admin_only=True)  # instructors read records; admins amend them
     certificate = _certificate(code)
     form = RevokeForm()
     if not form.validate_on_submit():
@@ -87,7 +80,7 @@ def revoke(code: str):
 @bp.post("/certificates/<code>/reissue")
 @login_required
 def reissue(code: str):
-    _require(admin_only=True)
+    require_staff(admin_only=True)  # instructors read records; admins amend them
     certificate = _certificate(code)
     form = ReissueForm()
     if not form.validate_on_submit():
@@ -106,24 +99,22 @@ def reissue(code: str):
 @bp.get("/courses/<slug>/certificates/roster.csv")
 @login_required
 def roster(slug: str):
-    _require()
-    course = get_published_course(slug)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return download_response(
-        queries.roster_csv(course.id),
-        "text/csv; charset=utf-8",
-        f"roster-{course.slug}-{stamp}.csv",
+    course = get_staff_course(slug)
+    return _dated_download(
+        queries.roster_csv(course.id), "text/csv; charset=utf-8", "roster", course, "csv"
     )
 
 
 @bp.get("/courses/<slug>/certificates.zip")
 @login_required
 def certificates_zip(slug: str):
-    _require()
-    course = get_published_course(slug)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return download_response(
-        queries.certificates_zip(course.id),
-        "application/zip",
-        f"certificates-{course.slug}-{stamp}.zip",
+    course = get_staff_course(slug)
+    return _dated_download(
+        queries.certificates_zip(course.id), "application/zip", "certificates", course, "zip"
     )
+
+
+def _dated_download(data, mimetype: str, what: str, course, extension: str):
+    """An export named for what it holds, its course and today's UTC date."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return download_response(data, mimetype, f"{what}-{course.slug}-{stamp}.{extension}")

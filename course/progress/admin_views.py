@@ -14,23 +14,16 @@ from campus.exports import download_response
 from campus.extensions import db
 from campus.forms import EmptyForm
 from campus.timezones import zone_of
-from course.access import get_course_learner, get_published_course
-from course.models import Course
+from course.access import get_course_learner, get_staff_course
 from course.progress import queries
 
 bp = Blueprint("progress_admin", __name__)
 
 
-def _staff_course(slug: str) -> Course:
-    if not current_user.is_staff:
-        abort(403)
-    return get_published_course(slug)
-
-
 @bp.get("/courses/<slug>/learners")
 @login_required
 def learners(slug: str):
-    course = _staff_course(slug)
+    course = get_staff_course(slug)
     return render_template(
         "course/progress/learners.html",
         course=course,
@@ -44,7 +37,7 @@ def learners(slug: str):
 @bp.post("/courses/<slug>/learners/enroll")
 @login_required
 def enroll_learner(slug: str):
-    course = _staff_course(slug)
+    course = get_staff_course(slug)
     form = EnrollByEmailForm()
     if not form.validate_on_submit():
         flash("Enter the email address of an existing account.", "error")
@@ -65,7 +58,7 @@ def enroll_learner(slug: str):
 @bp.post("/courses/<slug>/learners/<int:user_id>/withdraw")
 @login_required
 def withdraw_learner(slug: str, user_id: int):
-    course = _staff_course(slug)
+    course = get_staff_course(slug)
     learner = get_course_learner(course, user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -79,9 +72,7 @@ def withdraw_learner(slug: str, user_id: int):
 @bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task")
 @login_required
 def learner_ledger(slug: str, user_id: int):
-    course = _staff_course(slug)
-    learner = get_course_learner(course, user_id)
-    report = queries.learner_report(course, learner)
+    course, learner, report = _ledger(slug, user_id)
     return render_template(
         "course/progress/ledger.html",
         course=course,
@@ -94,8 +85,13 @@ def learner_ledger(slug: str, user_id: int):
 @bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task.csv")
 @login_required
 def learner_ledger_csv(slug: str, user_id: int):
-    course = _staff_course(slug)
-    learner = get_course_learner(course, user_id)
-    report = queries.learner_report(course, learner)
+    course, learner, report = _ledger(slug, user_id)
     filename = f"time-on-task-{course.slug}-{learner.id}.csv"
     return download_response(queries.ledger_csv(course, learner, report), "text/csv", filename)
+
+
+def _ledger(slug: str, user_id: int):
+    """The course, one of its learners (404 for anyone else) and their time-on-task report."""
+    course = get_staff_course(slug)
+    learner = get_course_learner(course, user_id)
+    return course, learner, queries.learner_report(course, learner)
