@@ -53,7 +53,12 @@ def test_every_lesson_is_complete(first_course):
 def test_post_test_covers_every_objective(first_course):
     posttest = yaml.safe_load((FIRST_COURSE / "posttest.yml").read_text())
     questions = posttest["questions"]
-    assert len(questions) >= 25
+    assert len(questions) >= 60
+    per_lesson = {}
+    for question in questions:
+        per_lesson[question["lesson"]] = per_lesson.get(question["lesson"], 0) + 1
+    lessons = [lesson.slug for module in first_course.modules for lesson in module.lessons]
+    assert {slug: per_lesson.get(slug, 0) for slug in lessons if per_lesson.get(slug, 0) < 3} == {}
     assert all(q.get("feedback", "").strip() for q in questions)
     tested = {q["objective"] for q in questions}
     objectives = {
