@@ -171,3 +171,30 @@ def test_length_cue_shares_ties_and_gives_the_strategy_the_number_of_keys():
     )
     assert cue.longest_keyed == 3
     assert cue.pick_longest_score == pytest.approx((1 + 0.5 + 1) / 4)
+
+
+def test_fictional_persona_may_not_carry_credentials(ce_copy, runner):
+    _edit(
+        ce_copy / "course.yml", "  name: Dana Rivera\n", "  name: Dana Rivera\n  fictional: true\n"
+    )
+    problems = _problems(ce_copy)
+    assert problems == [
+        "ce-course/course.yml:8: instructor 'Dana Rivera' is marked fictional, "
+        "so it may not carry credentials",
+        "ce-course/course.yml:22: ce.instructors lists the fictional persona 'Dana Rivera' "
+        "with credentials",
+    ]
+    result = runner.invoke(args=["course", "validate", str(ce_copy)])
+    assert result.exit_code == 1
+
+
+def test_fictional_persona_without_credentials_is_valid(ce_copy):
+    _edit(ce_copy / "course.yml", "  credentials: OTD, OTR/L\n", "  credentials: ''\n")
+    _edit(
+        ce_copy / "course.yml", "  name: Dana Rivera\n", "  name: Dana Rivera\n  fictional: true\n"
+    )
+    assert _problems(ce_copy) == []
+    _edit(ce_copy / "course.yml", "  fictional: true\n", "  fictional: maybe\n")
+    assert _problems(ce_copy) == [
+        "ce-course/course.yml:7: instructor.fictional must be true or false"
+    ]
