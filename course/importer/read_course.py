@@ -24,6 +24,7 @@ from course.progress.rules import DEFAULT_CREDIT_RATE, MAX_CREDIT_RATE
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DURATION_TOLERANCE_SECONDS = 1.0
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?\n)---\s*\n", re.DOTALL)
+WORD = re.compile(r"[^\s]+")  # captions and narration compare word for word, punctuation too
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ def _check_course_fields(reader: Reader, doc: YamlDoc, root: Path) -> None:
     ):
         if data.get(key) is not None and not isinstance(data[key], kind):
             reader.problem(doc.file, doc.line(key), f"'{key}' must be {label}")
+    _check_persona(reader, doc)
     if data.get("enrollment", "open") not in ("open", "closed"):
         reader.problem(doc.file, doc.line("enrollment"), "enrollment must be 'open' or 'closed'")
     minutes = data.get("activity_minutes", 0)
@@ -220,6 +222,44 @@ def _check_course_fields(reader: Reader, doc: YamlDoc, root: Path) -> None:
         )
     if not isinstance(data.get("modules"), list) or not data.get("modules"):
         reader.problem(doc.file, doc.line("modules"), "'modules' must list at least one module")
+
+
+def _check_persona(reader: Reader, doc: YamlDoc) -> None:
+    """A fictional instructor persona may not carry credentials, here or on the certificate.
+
+    Credentials such as OTR/L or OTD are earned by a real person; printing them beside a
+    persona would misstate who stands behind the course.
+    """
+    instructor = doc.data.get("instructor")
+    if not isinstance(instructor, dict) or "fictional" not in instructor:
+        return
+    if not isinstance(instructor["fictional"], bool):
+        reader.problem(
+            doc.file,
+            doc.line("instructor", "fictional"),
+            "instructor.fictional must be true or false",
+        )
+        return
+    if not instructor["fictional"]:
+        return
+    name = str(instructor.get("name") or "").strip()
+    if str(instructor.get("credentials") or "").strip():
+        reader.problem(
+            doc.file,
+            doc.line("instructor", "credentials"),
+            f"instructor '{name}' is marked fictional, so it may not carry credentials",
+        )
+    ce = doc.data.get("ce") if isinstance(doc.data.get("ce"), dict) else {}
+    listed = ce.get("instructors") if isinstance(ce.get("instructors"), list) else []
+    for index, item in enumerate(listed):
+        if not isinstance(item, dict) or not name:
+            continue
+        if name in str(item.get("name") or "") and str(item.get("credentials") or "").strip():
+            reader.problem(
+                doc.file,
+                doc.line("ce", "instructors", index, "credentials"),
+                f"ce.instructors lists the fictional persona '{name}' with credentials",
+            )
 
 
 def _read_modules(reader: Reader, doc: YamlDoc) -> list[ModuleSpec]:
@@ -374,6 +414,8 @@ def _check_media(reader: Reader, doc: YamlDoc, meta: dict, lesson: LessonSpec) -
     except UnicodeDecodeError:
         reader.problem(reader.rel(captions_path), None, "captions must be UTF-8 text")
         return
+    if cues:
+        _check_captions_follow_narration(reader, lesson.slug, cues, captions_path)
     if not cues:
         reader.problem(reader.rel(captions_path), None, "captions have no cues")
     elif lesson.duration and cues[-1].end > lesson.duration + DURATION_TOLERANCE_SECONDS:
@@ -383,6 +425,47 @@ def _check_media(reader: Reader, doc: YamlDoc, meta: dict, lesson: LessonSpec) -
             f"the last cue ends at {cues[-1].end:.1f}s, "
             f"after the video ends ({lesson.duration:.1f}s)",
         )
+
+
+def _narration_words(path: Path) -> list[str] | None:
+    """The words of a narration script (scripts/build_media.py's input), or None if unusable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("slides"), list):
+        return None
+    spoken = []
+    for slide in data["slides"]:
+        narration = slide.get("narration") if isinstance(slide, dict) else None
+        spoken += narration if isinstance(narration, list) else [str(narration or "")]
+    return WORD.findall(" ".join(str(s) for s in spoken))
+
+
+def _check_captions_follow_narration(reader: Reader, slug: str, cues, captions_path) -> None:
+    """Captions made from a narration script must say exactly what the script says."""
+    script = reader.root / "narration" / f"{slug}.yml"
+    if not script.is_file():
+        return  # a recorded video: its captions follow the recording
+    expected = _narration_words(script)
+    if expected is None:
+        reader.problem(reader.rel(script), None, "narration script does not parse")
+        return
+    said = WORD.findall(" ".join(cue.text for cue in cues))
+    if said == expected:
+        return
+    at = next(
+        (i for i, pair in enumerate(zip(said, expected, strict=False)) if pair[0] != pair[1]),
+        min(len(said), len(expected)),
+    )
+    heard = " ".join(said[at : at + 4]) or "(the end)"
+    written = " ".join(expected[at : at + 4]) or "(the end)"
+    reader.problem(
+        reader.rel(captions_path),
+        None,
+        f"captions differ from {reader.rel(script)} at word {at + 1}: captions say "
+        f"'{heard}', the script says '{written}' (rebuild with scripts/build_media.py)",
+    )
 
 
 def _check_duration(reader: Reader, doc: YamlDoc, meta: dict, video_path: Path) -> float:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from campus.extensions import db
 from course.assessment.models import CourseAssessment, PostTestQuestion
+from course.importer.read_assessment import length_cue
 from course.importer.read_course import load_course
 from course.importer.sync_course import import_course
 from tests.factories import FIXTURE_CONTENT
@@ -109,3 +110,91 @@ def test_import_is_idempotent_and_retires_removed_questions(app, ce_copy):
     assert questions["schedule"].is_retired and not questions["schedule-2"].is_retired
     assert len(questions) == 6
     assert db.session.scalar(select(CourseAssessment)).posttest_settings["pass_mark"] == 0.8
+
+
+# The fixture's distractors as a careless writer would leave them: shorter than every key.
+TELL_TALE = {
+    "{id: b, text: Taking the student to a separate therapy room}": "{id: b, text: Pull-out}",
+    "{id: c, text: Consulting with the teacher only by email}": "{id: c, text: Email}",
+    "{id: b, text: The school bus driver on the route}": "{id: b, text: The bus driver}",
+    "{id: b, text: Only by a standardized test at the year's end}": "{id: b, text: It is not}",
+    "{id: b, text: Ignoring the timetable and choosing any free slot}": "{id: b, text: Ignore it}",
+}
+
+
+def test_bank_passable_by_picking_the_longest_option_fails_with_its_figures(ce_copy, runner):
+    for old, new in TELL_TALE.items():
+        _edit(ce_copy / "posttest.yml", old, new)
+    problems = _problems(ce_copy)
+    assert problems == [
+        "ce-course/posttest.yml:7: option length gives the answers away: the keyed option is "
+        "the longest in 4 of 5 questions (80%); always picking the longest option scores 80% "
+        "against a pass mark of 80%; at most 35% of keys may be the longest option and that "
+        "strategy must not pass (make options parallel in length)"
+    ]
+    result = runner.invoke(args=["course", "validate", str(ce_copy)])
+    assert result.exit_code == 1
+    assert "post-test: the keyed option is the longest in 4 of 5 questions" in result.output
+
+
+def test_bank_with_too_many_longest_keys_fails_even_when_the_strategy_would_not_pass(ce_copy):
+    _edit(ce_copy / "posttest.yml", "  pass_mark: 80", "  pass_mark: 90")
+    first_two = list(TELL_TALE.items())[:3]  # push-in (two distractors) and collaboration
+    for old, new in first_two:
+        _edit(ce_copy / "posttest.yml", old, new)
+    (problem,) = _problems(ce_copy)
+    assert "the longest in 2 of 5 questions (40%)" in problem
+    assert "scores 40% against a pass mark of 90%" in problem
+
+
+def test_clean_bank_prints_its_figures(ce_copy, runner):
+    result = runner.invoke(args=["course", "validate", str(ce_copy)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "post-test: the keyed option is the longest in 0 of 5 questions (0%); "
+        "always picking the longest option scores 0% against a pass mark of 80%"
+    ) in result.output
+
+
+def test_length_cue_shares_ties_and_gives_the_strategy_the_number_of_keys():
+    def question(correct, *texts):
+        choices = [{"id": chr(97 + i), "text": t} for i, t in enumerate(texts)]
+        return {"choices": choices, "correct": correct}
+
+    cue = length_cue(
+        [
+            question(["a"], "longest one", "short", "tiny"),  # key longest: a sure hit
+            question(["a"], "same", "same", "x"),  # tied with one other: half a hit
+            question(["a", "b"], "long key", "also long", "short"),  # two keys, two longest
+            question(["c"], "longer text", "short", "key"),  # key not longest
+        ]
+    )
+    assert cue.longest_keyed == 3
+    assert cue.pick_longest_score == pytest.approx((1 + 0.5 + 1) / 4)
+
+
+def test_fictional_persona_may_not_carry_credentials(ce_copy, runner):
+    _edit(
+        ce_copy / "course.yml", "  name: Dana Rivera\n", "  name: Dana Rivera\n  fictional: true\n"
+    )
+    problems = _problems(ce_copy)
+    assert problems == [
+        "ce-course/course.yml:8: instructor 'Dana Rivera' is marked fictional, "
+        "so it may not carry credentials",
+        "ce-course/course.yml:22: ce.instructors lists the fictional persona 'Dana Rivera' "
+        "with credentials",
+    ]
+    result = runner.invoke(args=["course", "validate", str(ce_copy)])
+    assert result.exit_code == 1
+
+
+def test_fictional_persona_without_credentials_is_valid(ce_copy):
+    _edit(ce_copy / "course.yml", "  credentials: OTD, OTR/L\n", "  credentials: ''\n")
+    _edit(
+        ce_copy / "course.yml", "  name: Dana Rivera\n", "  name: Dana Rivera\n  fictional: true\n"
+    )
+    assert _problems(ce_copy) == []
+    _edit(ce_copy / "course.yml", "  fictional: true\n", "  fictional: maybe\n")
+    assert _problems(ce_copy) == [
+        "ce-course/course.yml:7: instructor.fictional must be true or false"
+    ]

@@ -13,6 +13,8 @@ Writes into content/from-pull-out-to-push-in/resources/:
 - teacher-collaboration-log.pdf (two pages: contact log and strategies handed over).
 - consultation-checklist.pdf (one page: before, during, after, documentation).
 - one-month-action-plan.pdf (two pages: focus, four weeks, barriers, measures).
+- references.pdf (one page): the sources the course relies on, each checked before it was
+  cited, with one line on what it does and does not show.
 
 Kept as code so the PDFs can be regenerated and reviewed in a diff; the page furniture comes
 from scripts/handout_pdf.py and the creation date is fixed, so reruns produce the same bytes.
@@ -30,7 +32,7 @@ sys.path.insert(0, str(COURSE.parents[1] / "scripts"))
 from handout_pdf import FONT, Handout, HandoutStyle  # noqa: E402
 
 COURSE_TITLE = "From Pull-Out to Push-In: Integrated Occupational Therapy in Schools"
-INSTRUCTOR = "Jordan Ellis, OTD, OTR/L (fictional course instructor)"
+INSTRUCTOR = "Jordan Ellis (fictional instructor persona, no credentials)"
 SHORT_NAME = "From Pull-Out to Push-In (course resource)"
 FREE_TO_COPY = "  ·  free to copy for use with your team"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -622,6 +624,89 @@ def one_month_action_plan() -> Path:
     return pdf.save(RESOURCES / "one-month-action-plan.pdf")
 
 
+# The course's sources, as (citation, what it shows). Only sources whose details were checked
+# against the publication record are listed; lessons/what-the-evidence-says.md repeats them.
+REFERENCES = (
+    (
+        "Dunn, W. (1990). A comparison of service provision models in school-based occupational "
+        "therapy services: A pilot study. Occupational Therapy Journal of Research, 10(5), "
+        "300-320. https://doi.org/10.1177/153944929001000505",
+        "14 preschool and kindergarten children randomly assigned to direct service or "
+        "collaborative consultation reached a similar share of IEP goals; teachers in the "
+        "consultation group credited occupational therapy with more of the progress.",
+    ),
+    (
+        "Dreiling, D. S., & Bundy, A. C. (2003). A comparison of consultative model and "
+        "direct-indirect intervention with preschoolers. American Journal of Occupational "
+        "Therapy, 57(5), 566-569. https://doi.org/10.5014/ajot.57.5.566",
+        "20 preschoolers with mild motor delays: no significant difference in goal "
+        "attainment between the two models.",
+    ),
+    (
+        "Case-Smith, J., Holland, T., Lane, A., & White, S. (2012). Effect of a coteaching "
+        "handwriting program for first graders: One-group pretest-posttest design. American "
+        "Journal of Occupational Therapy, 66(4), 396-405. "
+        "https://doi.org/10.5014/ajot.2012.004333",
+        "36 first graders in two classrooms improved in legibility, speed and writing fluency "
+        "during a 12-week program co-taught by teachers and an occupational therapist; no "
+        "comparison group.",
+    ),
+    (
+        "Case-Smith, J., Weaver, L., & Holland, T. (2014). Effects of a classroom-embedded "
+        "occupational therapist-teacher handwriting program for first-grade students. American "
+        "Journal of Occupational Therapy, 68(6), 690-698. "
+        "https://doi.org/10.5014/ajot.2014.011585",
+        "Four co-taught first-grade classrooms gained more in legibility and speed than four "
+        "classrooms with standard instruction.",
+    ),
+    (
+        "Missiuna, C. A., Pollock, N. A., Levac, D. E., Campbell, W. N., Sahagian Whalen, S. D., "
+        "Bennett, S. M., ... Russell, D. J. (2012). Partnering for Change: An innovative "
+        "school-based occupational therapy service delivery model for children with "
+        "developmental coordination disorder. Canadian Journal of Occupational Therapy, 79(1), "
+        "41-50. https://doi.org/10.2182/cjot.2012.79.1.6",
+        "Describes a collaborative, classroom-based service model developed with Ontario "
+        "schools; a model description, not a comparison of outcomes.",
+    ),
+    (
+        "McWilliam, R. A. (1995). Integration of therapy and consultative special education: A "
+        "continuum in early intervention. Infants & Young Children, 7(4), 29-38.",
+        "Early intervention, not school-age services: describes a continuum from pull-out to "
+        "consultation and practitioners' reported use and preferences.",
+    ),
+    (
+        "American Occupational Therapy Association, American Physical Therapy Association, & "
+        "American Speech-Language-Hearing Association. (2014). Workload approach: A paradigm "
+        "shift for positive impact on student outcomes.",
+        "The three associations' joint case for counting all the work students' services "
+        "require, not only the number of students.",
+    ),
+    (
+        "Assistance to States for the Education of Children With Disabilities, 34 C.F.R. "
+        "Part 300: 300.34 (related services), 300.114-300.116 (least restrictive environment, "
+        "continuum, placements), 300.320 (content of the IEP), 300.324 (development, review, "
+        "revision and amendment of the IEP), 300.503 (prior written notice).",
+        "The federal rules behind the course's legal statements; state rules add to them.",
+    ),
+)
+
+
+def references() -> Path:
+    pdf = Handout("References", GUIDE)
+    pdf.add_page()
+    pdf.title_block(
+        "References",
+        "The sources this course relies on, each checked against its publication record before "
+        "it was cited. Under each, one line on what it shows, so that it is cited for no more "
+        "than that.",
+    )
+    for citation, shows in REFERENCES:
+        pdf.paragraph(citation, size=9, height=4.4)
+        pdf.note(shows)
+        pdf.ln(1.5)
+    return pdf.save(RESOURCES / "references.pdf")
+
+
 HANDOUTS = (
     service_model_decision_guide,
     staff_program_guide,
@@ -630,6 +715,7 @@ HANDOUTS = (
     teacher_collaboration_log,
     consultation_checklist,
     one_month_action_plan,
+    references,
 )
 
 
