@@ -326,3 +326,43 @@ def test_only_played_time_moves_the_resume_point(client, learner, lesson):
     # Re-watching seconds already credited is playback too: it moves the resume point.
     beat(client, lesson, sid, [[0, 1]], seq=4, position=1)
     assert progress_of(learner, lesson).position_seconds == 1
+
+
+def test_refusals_that_need_a_new_sign_in_say_so(client, learner, lesson):
+    """The player keeps beats refused for these codes queued, and asks the learner to sign in."""
+    sid = open_session(client, lesson, seconds_ago=60)
+    forged = {**GOOD, "session": sid, "csrf_token": "forged"}
+    assert client.post(f"/api/lessons/{lesson.id}/progress", json=forged).get_json()["code"] == (
+        "csrf"
+    )
+    client.post("/account/logout", data={"csrf_token": csrf_token_for(client, client.application)})
+    response = post_json(client, f"/api/lessons/{lesson.id}/progress", {**GOOD, "session": sid})
+    assert response.status_code == 401 and response.get_json()["code"] == "login"
+    _nothing_changed(learner)
+
+
+def test_a_fresh_token_only_for_a_signed_in_learner(client, learner, lesson):
+    response = client.get("/api/progress/token")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    client.post("/account/logout", data={"csrf_token": csrf_token_for(client, client.application)})
+    anonymous = client.get("/api/progress/token")
+    assert anonymous.status_code == 401 and anonymous.get_json()["code"] == "login"
+
+
+def test_a_session_opened_before_a_new_login_still_earns_its_wall_clock_budget(
+    client, learner, lesson
+):
+    """A viewing session belongs to the lesson view, not the login: after signing out and in
+    again, beats queued meanwhile are credited within that session's budget."""
+    sid = open_session(client, lesson, seconds_ago=30)
+    client.post("/account/logout", data={"csrf_token": csrf_token_for(client, client.application)})
+    assert beat(client, lesson, sid, [[0, 6]]).status_code == 401
+    login(client, learner)
+    response = beat(client, lesson, sid, [[0, 6]], seq=2)
+    assert response.status_code == 200 and response.get_json()["credited_seconds"] == 6.0
+    client.post("/account/logout", data={"csrf_token": csrf_token_for(client, client.application)})
+    other = make_user()
+    make_enrollment(other, lesson.course)
+    login(client, other)
+    refused = beat(client, lesson, sid, [[6, 8]], seq=3)
+    assert refused.status_code == 403 and "someone else" in refused.get_json()["error"]
