@@ -74,6 +74,12 @@ export function initPlayer(root) {
     action();
   });
 
+  // Keyboard or pointer: the video's focus ring follows how focus got there (see app.css).
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Tab" || event.key.startsWith("Arrow")) root.dataset.keyboard = "true";
+  }, true);
+  document.addEventListener("pointerdown", () => { delete root.dataset.keyboard; }, true);
+
   setCaptions(localStorage.getItem(CAPTIONS_KEY) !== "off");
   const savedSpeed = Number(localStorage.getItem(SPEED_KEY));
   if (savedSpeed) setSpeed(savedSpeed);

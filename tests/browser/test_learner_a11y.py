@@ -88,3 +88,32 @@ def test_the_transcript_follows_the_video_unless_the_learner_scrolls_it(lesson_p
     page.wait_for_timeout(5000)
     page.evaluate("() => { document.querySelector('video').currentTime = 6.5; }")
     page.wait_for_function(CURRENT_IN_VIEW)  # following resumes after the pause
+
+
+OUTLINE = """() => {
+    const video = document.querySelector('video');
+    const style = getComputedStyle(video);
+    return {focused: document.activeElement === video, style: style.outlineStyle,
+            width: parseFloat(style.outlineWidth), color: style.outlineColor};
+}"""
+
+
+def test_the_video_shows_where_keyboard_focus_went(lesson_page):
+    """Tab reaches the video, then its native controls (inside the video, so the video stays
+    document.activeElement but no longer matches :focus-visible): a ring on every stop."""
+    page = lesson_page
+    page.locator(".breadcrumbs a").focus()
+    rings = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(OUTLINE)
+        if not ring["focused"] and rings:
+            break
+        if ring["focused"]:
+            rings.append(ring)
+    assert len(rings) >= 2, "Tab never reached the video's controls"
+    for ring in rings:
+        assert ring["style"] != "none" and ring["width"] >= 2, rings
+    screenshot(page, "video-focus-ring")
+    page.locator("video").click()  # a mouse click does not leave a ring behind
+    assert page.evaluate(OUTLINE)["style"] == "none"
