@@ -117,3 +117,68 @@ def test_the_video_shows_where_keyboard_focus_went(lesson_page):
     screenshot(page, "video-focus-ring")
     page.locator("video").click()  # a mouse click does not leave a ring behind
     assert page.evaluate(OUTLINE)["style"] == "none"
+
+
+CONTRAST = """(el) => {
+    const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+    const lum = ([r, g, b]) => {
+        const c = [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    let node = el, bg = null;
+    while (node && node.nodeType === 1) {
+        const parts = rgb(getComputedStyle(node).backgroundColor);
+        if (parts.length < 4 || parts[3] > 0) { bg = parts.slice(0, 3); break; }
+        node = node.parentElement;
+    }
+    bg = bg || [255, 255, 255];
+    const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+}"""
+
+
+@pytest.fixture
+def answered_thread(app, live_server):
+    from tests.factories import learner_in, make_thread
+    from tests.helpers import client_for, post
+
+    course = import_fixture_course()
+    asker = learner_in(course, name="Dana Asker")
+    helper = learner_in(course, name="Sam Helper")
+    thread = make_thread(course, asker, is_question=True)
+    reply = f"/courses/test-course/forum/t/{thread.id}/reply"
+    post(client_for(app, helper), reply, {"body": "Try a timer."})
+    return asker, f"{live_server}/courses/test-course/forum/t/{thread.id}"
+
+
+def test_accept_as_answer_stays_readable_on_hover(live_server, page, answered_thread):
+    asker, url = answered_thread
+    sign_in(page, live_server, asker)
+    page.goto(url)
+    accept = page.get_by_role("button", name="Accept as answer")
+    assert page.evaluate(CONTRAST, accept.element_handle()) >= 4.5
+    accept.hover()
+    page.wait_for_timeout(300)  # any transition has settled
+    ratio = page.evaluate(CONTRAST, accept.element_handle())
+    screenshot(page, "accept-hover")
+    assert ratio >= 4.5, f"contrast {ratio:.2f}:1 on hover"
+
+
+def test_thread_links_are_big_enough_to_tap_on_a_phone(live_server, browser, answered_thread):
+    asker, url = answered_thread
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    sign_in(page, live_server, asker)
+    page.goto(url)
+    targets = [
+        page.locator(".post-actions a", has_text="Quote").first,
+        page.locator(".post-actions a", has_text="Edit").first,
+        page.locator(".forum-nav a", has_text="Forum").first,
+        page.get_by_role("button", name="Accept as answer"),
+    ]
+    for target in targets:
+        box = target.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, (target, box)
+    screenshot(page, "thread-phone-targets")
+    context.close()
