@@ -4,20 +4,26 @@ A heartbeat's intervals are merged into the lesson's watched set as a union, so 
 duplicates, out-of-order delivery and two tabs are harmless. What is credited is clamped to
 the media duration, to what wall-clock time since the viewing session began allows at the
 course's fastest rate, and to the optional daily cap; what is refused goes to the refusal log.
+
+Credit is kept in whole seconds (intervals.snap): however a learner fragments what they
+report, a progress row holds at most a lesson's length / 2 intervals, so one learner cannot
+make every beat slow. The budget over the learner's recent sessions is one aggregate query.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 
+from campus.accounts.models import User
 from campus.database import insert_for
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
-from campus.models import utcnow
+from campus.models import UTCDateTime, utcnow
 from campus.timezones import local_date
 from course.models import Course, Lesson
 from course.progress import intervals as iv
@@ -85,31 +91,71 @@ def start_session(user, lesson: Lesson) -> ViewingSession:
     return session
 
 
-def _locked_sessions(
-    user, lesson: Lesson, session_id: int, now: datetime
-) -> tuple[ViewingSession, list[ViewingSession]]:
-    """The beat's session and the learner's other recent sessions, all locked.
-
-    Locking the learner's recent sessions serializes their concurrent beats, so parallel
-    tabs cannot each spend the same wall-clock budget.
-    """
-    sessions = db.session.scalars(
-        select(ViewingSession)
-        .where(
-            ViewingSession.user_id == user.id,
-            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session_id),
-        )
-        .order_by(ViewingSession.id)
-        .with_for_update()
+def _locked_session(user, lesson: Lesson, session_id: int) -> ViewingSession:
+    """The beat's session, after locking the learner (one row): the learner's beats are
+    serialized, so parallel tabs cannot each spend the same wall-clock budget. (Locking
+    every recent session instead made each beat scan them all.) FOR NO KEY UPDATE: rows
+    that merely reference the user are not blocked."""
+    db.session.execute(
+        select(User.id).where(User.id == user.id).with_for_update(key_share=True)
     ).all()
-    session = next((item for item in sessions if item.id == session_id), None)
+    session = db.session.scalar(
+        select(ViewingSession).where(ViewingSession.id == session_id).with_for_update()
+    )
     if session is None:
-        if db.session.get(ViewingSession, session_id) is None:
-            raise UserError("This viewing session does not exist.", 404)
+        raise UserError("This viewing session does not exist.", 404)
+    if session.user_id != user.id:
         raise UserError("This viewing session belongs to someone else.", 403)
     if session.lesson_id != lesson.id:
         raise UserError("This viewing session is for another lesson.", 422)
-    return session, list(sessions)
+    return session
+
+
+def _elapsed_seconds(now: datetime, column):
+    """SQL for the seconds from ``column`` to ``now`` (SQLite keeps timestamps as text)."""
+    moment = literal(now, UTCDateTime())
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(moment) - func.julianday(column)) * 86400.0
+    return func.extract("epoch", moment - column)
+
+
+def session_budget(
+    user, session: ViewingSession, now: datetime, max_rate: float, grace: float = GRACE_SECONDS
+) -> float:
+    """wall_clock_budget over the learner's recent sessions, computed by the database in
+    one query: for every session start T up to the current one, (now - T + grace) x rate
+    minus what sessions begun at or after T were credited (a window sum), the least of all."""
+    later = (
+        func.sum(ViewingSession.credited_seconds)
+        .over(order_by=ViewingSession.started_at.desc())  # RANGE frame: ties count as later
+        .label("later")
+    )
+    recent = (
+        select(ViewingSession.started_at, later)
+        .where(
+            ViewingSession.user_id == user.id,
+            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session.id),
+            # A session that earned nothing never binds (the next one that did, or the current
+            # one, began later with the same credit after it), so empty ones are skipped.
+            or_(ViewingSession.credited_seconds > 0, ViewingSession.id == session.id),
+        )
+        .subquery()
+    )
+    elapsed = _elapsed_seconds(now, recent.c.started_at)
+    budget = (_at_least_zero(elapsed) + grace) * max_rate - recent.c.later
+    lowest = db.session.scalar(
+        select(func.min(budget)).where(
+            recent.c.started_at <= literal(session.started_at, UTCDateTime())
+        )
+    )
+    return max(float(lowest), 0.0) if lowest is not None else 0.0
+
+
+def _at_least_zero(value):
+    """SQLite's two-argument max() is PostgreSQL's greatest()."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.max(value, 0.0)
+    return func.greatest(value, 0.0)
 
 
 def wall_clock_budget(
@@ -216,7 +262,6 @@ def _plausible(
     user,
     lesson: Lesson,
     session: ViewingSession,
-    sessions: list[ViewingSession],
     beat: Heartbeat,
     new: iv.IntervalSet,
     now: datetime,
@@ -228,13 +273,15 @@ def _plausible(
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
         return []
-    history = [(item.started_at, item.credited_seconds) for item in sessions]
-    budget = wall_clock_budget(history, session.started_at, now, max_rate)
+    # Whole seconds, so what is kept stays on the grid snap() put the beat on.
+    budget = math.floor(session_budget(user, session, now, max_rate) + 1e-9)
     kept, rest = iv.take(new, budget)
     _refuse(refusals, "faster_than_wall_clock", rest)
     cap_hours = course.daily_cap_hours
     if cap_hours and kept:
-        remaining = cap_hours * 3600 - _credited_today(user, course, local_date(now, user))
+        remaining = math.floor(
+            cap_hours * 3600 - _credited_today(user, course, local_date(now, user)) + 1e-9
+        )
         kept, rest = iv.take(kept, remaining)
         _refuse(refusals, "daily_cap_reached", rest)
     return kept
@@ -254,22 +301,23 @@ def record_heartbeat(
     now = now or utcnow()
     _lock_for_write()
     _locked_enrollment(user, lesson.course)
-    session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
+    session = _locked_session(user, lesson, beat.session_id)
     duration = lesson.duration_seconds
-    claimed = iv.clamp(beat.intervals, 0.0, duration)
+    claimed = iv.snap(iv.clamp(beat.intervals, 0.0, duration), duration)
     if iv.measure(claimed) <= 0:
         session.last_beat_at = now
         db.session.flush()
         return HeartbeatResult(_current_progress(user, lesson), 0.0, 0.0)
     progress = _locked_progress(user, lesson)
-    new = iv.subtract(claimed, progress.watched_intervals or [])
+    # A row saved before whole-second credit is put on the grid at its next beat.
+    watched = iv.snap(progress.watched_intervals or [], duration)
+    new = iv.subtract(claimed, watched)
     refusals: list = []
-    credited_parts = _plausible(user, lesson, session, sessions, beat, new, now, refusals)
-    before = progress.watched_seconds
-    merged = iv.as_json(iv.union(progress.watched_intervals or [], credited_parts))
+    credited_parts = _plausible(user, lesson, session, beat, new, now, refusals)
+    merged = iv.as_json(iv.union(watched, credited_parts))
     progress.watched_intervals = merged
     progress.watched_seconds = iv.measure(merged)
-    credited = max(progress.watched_seconds - before, 0.0)
+    credited = max(progress.watched_seconds - iv.measure(watched), 0.0)
     _update_position(progress, session, beat, now)
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited

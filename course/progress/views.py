@@ -31,6 +31,16 @@ def _beat_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
+def _session_limit() -> str:
+    """Opening a viewing session writes a row the budget query reads: a low limit of its own,
+    per learner and lesson (a page load that plays opens one)."""
+    return current_app.config["PROGRESS_SESSION_RATE_LIMIT"]
+
+
+def _session_key() -> str:
+    return f"{_beat_key()}:lesson:{request.view_args.get('lesson_id')}"
+
+
 class SignInNeeded(UserError):
     """The beat may be fine but the login or its CSRF token is not: the player keeps the beat
     queued, asks the learner to sign in again and sends it afterwards (code "login" or "csrf")."""
@@ -94,6 +104,7 @@ def fresh_token():
 @bp.post("/api/lessons/<int:lesson_id>/sessions")
 @csrf.exempt
 @limiter.shared_limit(_beat_limit, scope="progress", key_func=_beat_key)
+@limiter.limit(_session_limit, key_func=_session_key)
 def start_session(lesson_id: int):
     try:
         body = decode_body(request.get_data() or b"{}")

@@ -12,6 +12,7 @@
 const BEAT_EVERY_MS = 10000; // pause, end, hidden tab and pagehide also cut a beat
 const MAX_STEP_SECONDS = 3; // a larger jump between timeupdates is a seek, not playing
 const MAX_BACKOFF_MS = 30000;
+const MAX_INTERVALS_PER_BEAT = 40; // the server refuses more than 50 in one beat
 const SIGN_IN_POLL_MS = 5000; // while signed out: how often to check for a new login
 
 function round(t) { return Math.round(t * 100) / 100; }
@@ -61,6 +62,7 @@ export function initProgress(root) {
     const t = video.currentTime;
     if (lastTime === null || t < lastTime || t - lastTime > MAX_STEP_SECONDS) {
       closeInterval();
+      if (closed.length >= MAX_INTERVALS_PER_BEAT) cutBeat(); // much seeking: beat early
       openStart = t;
     } else if (openStart === null) {
       openStart = lastTime;
