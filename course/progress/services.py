@@ -120,13 +120,19 @@ def _elapsed_seconds(now: datetime, column):
 
 
 def session_budget(
-    user, session: ViewingSession, now: datetime, max_rate: float, grace: float = GRACE_SECONDS
+    user,
+    session: ViewingSession,
+    now: datetime,
+    max_rate: float,
+    grace: float = GRACE_SECONDS,
+    earned=ViewingSession.credited_seconds,
 ) -> float:
     """wall_clock_budget over the learner's recent sessions, computed by the database in
     one query: for every session start T up to the current one, (now - T + grace) x rate
-    minus what sessions begun at or after T were credited (a window sum), the least of all."""
+    minus what sessions begun at or after T earned (a window sum), the least of all.
+    ``earned`` is the session column the budget is spent from."""
     later = (
-        func.sum(ViewingSession.credited_seconds)
+        func.sum(earned)
         .over(order_by=ViewingSession.started_at.desc())  # RANGE frame: ties count as later
         .label("later")
     )
@@ -137,7 +143,7 @@ def session_budget(
             or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session.id),
             # A session that earned nothing never binds (the next one that did, or the current
             # one, began later with the same credit after it), so empty ones are skipped.
-            or_(ViewingSession.credited_seconds > 0, ViewingSession.id == session.id),
+            or_(earned > 0, ViewingSession.id == session.id),
         )
         .subquery()
     )
