@@ -17,6 +17,8 @@ from course import ce_rules
 DEFAULT_SETTINGS: dict[str, Any] = {
     "completion_threshold": 0.9,
     "max_playback_rate": 2.0,
+    # Real viewing time is credited up to this playback rate (course/progress/rules.py).
+    "credit_rate": 1.0,
     "daily_cap_hours": None,
 }
 
@@ -70,7 +72,18 @@ class Course(db.Model):
     def missing_ce_fields(self) -> list[str]:
         """Required CE fields this course lacks, so it refuses certificates (staff see a
         warning while any are missing). A course without a ce: section offers none: []."""
-        return ce_rules.missing_ce_fields(self.ce) if self.ce else []
+        if not self.ce or ce_rules.issues_samples(self.ce):  # a draft issues SAMPLEs instead
+            return []
+        return ce_rules.missing_ce_fields(self.ce)
+
+    @property
+    def ce_status(self) -> str:
+        """draft, pending or approved (course/ce_rules.py); only approved claims CE credit."""
+        return ce_rules.ce_status(self.ce)
+
+    @property
+    def ce_approved(self) -> bool:
+        return ce_rules.is_approved(self.ce)
 
     @property
     def instructor_display(self) -> str:

@@ -179,6 +179,7 @@ def complete_lessons(user, course, count: int | None = None) -> None:
                 lesson_id=lesson.id,
                 course_id=course.id,
                 watched_seconds=lesson.duration_seconds,
+                viewing_seconds=lesson.duration_seconds,
                 completed_at=utcnow(),
             )
         )

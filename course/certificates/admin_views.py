@@ -40,7 +40,9 @@ def course_certificates(slug: str):
     course = get_published_course(slug)
     certificates = queries.course_certificates(course.id)
     return render_template(
-        "course/certificates/admin_course.html", course=course, certificates=certificates
+        "course/certificates/admin_course.html",
+        course=course,
+        certificates=certificates,
     )
 
 
@@ -73,7 +75,7 @@ def revoke(code: str):
         flash("Give a reason for the revocation (up to 500 characters).", "error")
         return redirect(url_for(".certificate_detail", code=certificate.code))
     try:
-        services.revoke_certificate(current_user, certificate, form.reason.data)
+        services.revoke_certificate(current_user, certificate, form.reason.data, form.category.data)
         db.session.commit()
         flash(f"Certificate {certificate.code} is revoked.", "success")
     except UserError as error:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from campus.forms import BaseForm
+from course.certificates.models import REVOCATION_CATEGORIES
 
 
 class VerifyForm(BaseForm):
@@ -18,6 +20,11 @@ class VerifyForm(BaseForm):
 
 
 class RevokeForm(BaseForm):
+    category = SelectField(
+        "Category (public: shown by the machine-readable verification)",
+        choices=[SelectChoice(value, label) for value, label in REVOCATION_CATEGORIES.items()],
+        default="other",
+    )
     reason = TextAreaField(
         "Reason (shown on the verification page)", validators=[DataRequired(), Length(max=500)]
     )

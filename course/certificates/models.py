@@ -10,6 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.extensions import db
 from campus.models import utcnow
+from course import ce_rules
+
+# Why a certificate was revoked, in categories the public verification (page and JSON) may
+# show; the free-text reason stays on the staff pages.
+REVOCATION_CATEGORIES = {
+    "issued_in_error": "Issued in error",
+    "requirements_not_met": "Completion requirements not met",
+    "academic_integrity": "Academic integrity",
+    "participant_request": "At the participant's request",
+    "other": "Other",
+}
 
 # A code's shape: four groups of four from an alphabet without look-alikes (no 0/O, 1/I/L, U).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -43,6 +54,7 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_category: Mapped[str | None] = mapped_column(String(30))
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 
@@ -55,8 +67,22 @@ class Certificate(db.Model):
         return CertificateState.VALID
 
     @property
+    def revoked_category_label(self) -> str:
+        """The public reason for a revocation: its category, never the admin's free text."""
+        return REVOCATION_CATEGORIES.get(self.revoked_category or "other", "Other")
+
+    @property
     def is_valid(self) -> bool:
         return self.state == CertificateState.VALID
+
+    @property
+    def is_sample(self) -> bool:
+        """Issued while the course was not CE-approved: watermarked, never reported."""
+        return ce_rules.snapshot_is_sample(self.snapshot)
+
+    @property
+    def counts_for_credit(self) -> bool:
+        return self.is_valid and not self.is_sample
 
 
 class CertificateEvent(db.Model):

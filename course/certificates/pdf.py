@@ -13,6 +13,7 @@ from fpdf import FPDF
 
 from campus.templating import long_date
 from campus.urls import external_url
+from course import ce_rules
 from course.certificates.models import Certificate
 
 NAVY, GOLD, GREY = (22, 45, 84), (176, 141, 62), (90, 90, 90)
@@ -22,6 +23,15 @@ NBCOT_NOTE = (
     "This activity includes a scored post-test (assessment). NBCOT: 1 contact hour "
     "with an assessment = 1.25 PDUs."
 )
+SAMPLE_MARK = "SAMPLE \u2014 not valid for continuing-education credit"
+STATE_MARKS = {
+    "revoked": "REVOKED \u2014 this certificate is no longer valid; see the verification page",
+    "superseded": "SUPERSEDED \u2014 replaced by a newer certificate; see the verification page",
+}
+SAMPLE_FOOTER = (
+    "This course is not (yet) approved for continuing-education credit: this SAMPLE shows the "
+    "hours the course would carry and claims no CEUs, no provider approval and no board credit."
+)
 
 
 def verify_url(code: str) -> str:
@@ -30,7 +40,9 @@ def verify_url(code: str) -> str:
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
-    """The PDF of a stored certificate, stamped with its current state (revoked, reissued)."""
+    """The PDF of a stored certificate, stamped with its current state (revoked, reissued).
+
+    The snapshot is never changed: rendering it with status "valid" gives the original."""
     return render_certificate(
         certificate.snapshot,
         certificate.code,
@@ -63,8 +75,7 @@ def render_certificate(
     _details(pdf, snapshot, sans)
     _qr(pdf, verify_url, code, sans)
     _footer(pdf, snapshot, sans)
-    if status != "valid":
-        _stamp(pdf, status.upper(), sans)
+    _watermark(pdf, sans, status, ce_rules.snapshot_is_sample(snapshot))
     return bytes(pdf.output())
 
 
@@ -120,7 +131,8 @@ def _center(
 
 def _heading(pdf: FPDF, s: dict, serif: str, sans: str) -> None:
     _center(pdf, 20, s["provider_name"].upper(), sans, "B", 11, GREY)
-    _center(pdf, 27, f"AOTA Approved Provider #{s['provider_number']}", sans, "", 9, GREY)
+    if s.get("provider_number"):  # approved courses only (build_snapshot)
+        _center(pdf, 27, f"AOTA Approved Provider #{s['provider_number']}", sans, "", 9, GREY)
     _center(pdf, 37, "Certificate of Completion", serif, "B", 30)
     _center(pdf, 53, "This certifies that", serif, "I", 13, GREY)
     _center(pdf, 61, s["learner_name"], serif, "B", 26)
@@ -153,11 +165,16 @@ def _heading(pdf: FPDF, s: dict, serif: str, sans: str) -> None:
 
 
 def _facts(pdf: FPDF, s: dict, sans: str) -> None:
+    units = (
+        (s.get("ceu_label", "AOTA CEUs"), number(s["ceus"]))
+        if s.get("ceus") is not None
+        else ("Status", "SAMPLE")
+    )
     facts = [
         ("Completion date", long_date(s["completed_on"])),
         ("Contact hours", number(s["contact_hours"])),
-        (s.get("ceu_label", "AOTA CEUs"), number(s["ceus"])),
-        ("Instructional level", s["instructional_level"]),
+        units,
+        ("Instructional level", s["instructional_level"] or "-"),
     ]
     width, x0, y = 54, (PAGE_W - 4 * 54) / 2, 108
     pdf.set_fill_color(244, 241, 232)
@@ -183,10 +200,12 @@ def _details(pdf: FPDF, s: dict, sans: str) -> None:
         ("Instructor", instructors),
         ("Content focus", s["content_focus"]),
         ("Delivery format", s["delivery_format"]),
-        ("Provider", f"{s['provider_name']} (AOTA Provider #{s['provider_number']})"),
+        ("Provider", _provider(s)),
     ]
     if s.get("approval_id"):
         rows.append(("Activity approval ID", s["approval_id"]))
+    if s.get("board_totals"):
+        rows.append(("Credit by board", board_line(s["board_totals"])))
     rows.append(("Course ID", s["course_id"]))
     rows.append(("Issued", long_date(s.get("issued_on", s["completed_on"]))))
     y = 131
@@ -204,6 +223,25 @@ def _details(pdf: FPDF, s: dict, sans: str) -> None:
         pdf.set_font(sans, "", 8)
         pdf.set_text_color(*NAVY)
         pdf.cell(180, 4.5, _safe(pdf, NBCOT_NOTE))
+
+
+def board_line(totals: list[dict]) -> str:
+    """'AOTA: 0.675 AOTA CEUs · NBCOT: 8.4375 PDUs · ...' from the snapshot's board totals."""
+    parts = []
+    for t in totals:
+        if t["unit"] == "contact hours":
+            parts.append(
+                f"{t['board'].upper()}: {number(t['hours'])} h ({t['minutes_per_hour']}-min hours)"
+            )
+        else:
+            parts.append(f"{t['name']}: {number(t['units'])} {t['unit']}")
+    return " \u00b7 ".join(parts)
+
+
+def _provider(s: dict) -> str:
+    if s.get("provider_number"):
+        return f"{s['provider_name']} (AOTA Provider #{s['provider_number']})"
+    return s["provider_name"] or "-"
 
 
 def _qr(pdf: FPDF, url: str, code: str, sans: str) -> None:
@@ -239,12 +277,37 @@ def _footer(pdf: FPDF, s: dict, sans: str) -> None:
     pdf.set_xy(24, PAGE_H - 33)
     pdf.set_font(sans, "", 7)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(PAGE_W - 48 - 60, 3.4, _safe(pdf, s["disclaimer"]))
+    text = (
+        f"{s.get('approval_statement', '')} {s.get('disclaimer', '')}".strip()
+        if not ce_rules.snapshot_is_sample(s)
+        else SAMPLE_FOOTER
+    )
+    pdf.multi_cell(PAGE_W - 48 - 60, 3.4, _safe(pdf, text))
 
 
-def _stamp(pdf: FPDF, word: str, sans: str) -> None:
+def _watermark(pdf: FPDF, sans: str, status: str, sample: bool) -> None:
+    """On every page: a large word across it and, readable by text extraction, a sentence
+    at the top and the bottom. A revoked or superseded copy says so; a SAMPLE says so."""
+    lines = ([STATE_MARKS[status]] if status in STATE_MARKS else []) + (
+        [SAMPLE_MARK] if sample else []
+    )
+    if not lines:
+        return
+    top, bottom = lines[0], lines[-1]
+    for page in range(1, pdf.pages_count + 1):
+        pdf.page = page
+        if status in STATE_MARKS:
+            _stamp(pdf, status.upper(), sans)
+        else:
+            with pdf.local_context(fill_opacity=0.3):
+                _stamp(pdf, "SAMPLE", sans, size=110, color=(235, 200, 200))
+        _center(pdf, 13.5, top, sans, "B", 10, (200, 30, 30))
+        _center(pdf, PAGE_H - 17.5, bottom, sans, "B", 10, (200, 30, 30))
+
+
+def _stamp(pdf: FPDF, word: str, sans: str, size: float = 72, color=(200, 30, 30)) -> None:
     with pdf.rotation(20, PAGE_W / 2, PAGE_H / 2):
-        pdf.set_font(sans, "B", 72)
-        pdf.set_text_color(200, 30, 30)
-        pdf.set_xy(0, PAGE_H / 2 - 15)
-        pdf.cell(PAGE_W, 30, word, align="C")
+        pdf.set_font(sans, "B", size)
+        pdf.set_text_color(*color)
+        pdf.set_xy(0, PAGE_H / 2 - size * 0.2)
+        pdf.cell(PAGE_W, size * 0.4, word, align="C")

@@ -29,6 +29,7 @@ ROSTER_COLUMNS = (
     "completion_date",
     "contact_hours",
     "ceus",
+    "board_units",
     "posttest_score",
     "evaluation_date",
     "certificate_code",
@@ -51,8 +52,10 @@ def course_certificates(course_id: int) -> list[Certificate]:
 
 
 def roster_csv(course_id: int) -> str:
-    certificates = course_certificates(course_id)
-    codes = {c.id: c.code for c in certificates}
+    """The board roster: SAMPLE certificates (course not approved at issue) are never in it."""
+    everything = course_certificates(course_id)
+    codes = {c.id: c.code for c in everything}
+    certificates = [c for c in everything if not c.is_sample]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(ROSTER_COLUMNS)
@@ -71,6 +74,7 @@ def roster_csv(course_id: int) -> str:
                     s["completed_on"],
                     s["contact_hours"],
                     s["ceus"],
+                    board_units(s.get("board_totals") or []),
                     f"{round(score * 100)}%" if score is not None else "",
                     s.get("evaluation_submitted_on"),
                     c.code,
@@ -84,12 +88,53 @@ def roster_csv(course_id: int) -> str:
     return out.getvalue()
 
 
+def board_units(totals: list[dict]) -> str:
+    """'aota=0.675 AOTA CEUs; nbcot=8.4375 PDUs' (course/board_rules.py, frozen at issue)."""
+    return "; ".join(f"{t['board']}={t['units']:g} {t['unit']}" for t in totals)
+
+
 def certificates_zip(course_id: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in course_certificates(course_id):
             archive.writestr(pdf_filename(certificate), certificate_pdf(certificate))
     return buffer.getvalue()
+
+
+def verification(certificate: Certificate, successor: Certificate | None) -> dict:
+    """The machine-readable verification of a certificate (GET /verify/<code>.json).
+
+    Approval details appear only for a certificate issued while its course was approved; a
+    revocation shows its category and date, never the staff's free text.
+    """
+    s = certificate.snapshot
+    approved = not certificate.is_sample
+    answer = {
+        "code": certificate.code,
+        "status": certificate.state.value,
+        "sample": certificate.is_sample,
+        "valid_for_ce_credit": certificate.counts_for_credit,
+        "holder_name": s["learner_name"],
+        "course": {"id": s["course_id"], "title": s["course_title"]},
+        "contact_hours": s["contact_hours"],
+        "credits": s.get("board_totals", []) if approved else [],
+        "completed_on": s["completed_on"],
+        "issued_on": s.get("issued_on"),
+        "provider": (
+            {"name": s["provider_name"], "number": s.get("provider_number", "")}
+            if approved
+            else None
+        ),
+        "approval_id": (s.get("approval_id") or None) if approved else None,
+        "revocation": None,
+        "superseded_by": successor.code if successor else None,
+    }
+    if certificate.revoked_at is not None:
+        answer["revocation"] = {
+            "category": certificate.revoked_category or "other",
+            "date": certificate.revoked_at.date().isoformat(),
+        }
+    return answer
 
 
 def find_certificate(code: str) -> Certificate | None:

@@ -14,12 +14,13 @@ from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
 from campus.timezones import local_date
-from course import ce_rules
+from course import board_rules, ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
     CODE_GROUPS,
+    REVOCATION_CATEGORIES,
     Certificate,
     CertificateEvent,
     CeSettingsAlert,
@@ -66,7 +67,7 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
     if not course.ce:
         raise UserError("This course does not offer a CE certificate.", 409)
     missing = ce_rules.missing_ce_fields(course.ce)
-    if missing:
+    if missing and not ce_rules.issues_samples(course.ce):  # a draft issues SAMPLEs
         raise CeSettingsIncomplete(missing)
     snapshot, completed_at = _gate_and_snapshot(user, course)
     try:
@@ -149,11 +150,16 @@ def _gate_and_snapshot(user, course: Course) -> tuple[dict, datetime]:
 
 
 def build_snapshot(user, course: Course, passed, evaluation, completed_at: datetime) -> dict:
-    """Every field the certificate shows, frozen: later edits to course or user change nothing."""
+    """Every field the certificate shows, frozen: later edits to course or user change nothing.
+
+    Only an `approved` course's snapshot carries the approval: provider number, approval id
+    and dates, the approval statement, AOTA CEUs and the NBCOT note. Any other status gives a
+    SAMPLE (ce_status says which) that shows the hours the course would carry, nothing more.
+    """
     ce = dict(course.ce or {})
     lessons = [lesson for _, items in course_outline(course.id) for lesson in items]
     hours = ce_rules.contact_hours(ce, contact_minutes(course, lessons))
-    return {
+    snapshot = {
         "learner_name": user.full_name,
         "license_state": user.license_state or "",
         "license_number": user.license_number or "",
@@ -161,20 +167,44 @@ def build_snapshot(user, course: Course, passed, evaluation, completed_at: datet
         "course_id": course.slug,
         "completed_on": local_date(completed_at, user).isoformat(),
         "contact_hours": hours,
-        "ceus": ce_rules.ceus(hours),
-        "ceu_label": str(ce.get("ceu_label") or "AOTA CEUs"),
-        "provider_name": str(ce["provider_name"]),
-        "provider_number": str(ce["provider_number"]),
-        "approval_id": str(ce.get("approval_id") or "") if ce.get("print_approval_id") else "",
-        "instructional_level": str(ce["instructional_level"]),
-        "content_focus": str(ce["content_focus"]),
-        "delivery_format": str(ce["delivery_format"]),
+        "ce_status": ce_rules.ce_status(ce),
+        "provider_name": _text(ce, "provider_name"),
+        "instructional_level": _text(ce, "instructional_level"),
+        "content_focus": _text(ce, "content_focus"),
+        "delivery_format": _text(ce, "delivery_format"),
         "instructors": ce_rules.ce_instructors(ce),
-        "disclaimer": " ".join(str(ce["disclaimer"]).split()),
-        "print_nbcot_note": bool(ce.get("print_nbcot_note")),
         "posttest_score": passed.score,
         "evaluation_submitted_on": local_date(evaluation.submitted_at, user).isoformat(),
     }
+    if ce_rules.is_approved(ce):
+        snapshot.update(_approval(ce, hours))
+        minutes = ce_rules.contact_minutes_total(ce, contact_minutes(course, lessons))
+        snapshot["board_totals"] = board_rules.board_totals(
+            ce, minutes, scored_assessment=passed.score is not None
+        )
+    return snapshot
+
+
+def _text(ce: dict, name: str) -> str:
+    return " ".join(str(ce.get(name) or "").split())
+
+
+def _approval(ce: dict, hours: float) -> dict:
+    """The approved-only fields of a snapshot."""
+    approval = {
+        "ceus": ce_rules.ceus(hours),
+        "ceu_label": str(ce.get("ceu_label") or "AOTA CEUs"),
+        "provider_number": _text(ce, "provider_number"),
+        "approval_id": _text(ce, "approval_id") if ce.get("print_approval_id", True) else "",
+        "approved_on": str(ce.get("approved_on") or ""),
+        "expires_on": str(ce.get("expires_on") or ""),
+        "disclaimer": _text(ce, "disclaimer"),
+        "print_nbcot_note": bool(ce.get("print_nbcot_note")),
+    }
+    approval["approval_statement"] = _text(ce, "approval_statement") or (
+        ce_rules.approval_statement(ce, approval["ceus"], approval["approval_id"])
+    )
+    return approval
 
 
 def _insert(
@@ -227,15 +257,20 @@ def can_amend(user, certificate: Certificate) -> bool:
     return user.is_admin and certificate.superseded_by_id is None
 
 
-def revoke_certificate(actor, certificate: Certificate, reason: str) -> Certificate:
+def revoke_certificate(
+    actor, certificate: Certificate, reason: str, category: str = "other"
+) -> Certificate:
     """Mark revoked with a reason; the row and its PDF stay, and /verify says revoked."""
     reason = (reason or "").strip()
     if not reason:
         raise UserError("Give a reason for the revocation: it is shown on the verification page.")
+    if category not in REVOCATION_CATEGORIES:
+        raise UserError("Choose one of the listed revocation categories.", 422)
     if certificate.revoked_at is not None:
         raise UserError("This certificate is already revoked.", 409)
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason[:500]
+    certificate.revoked_category = category
     record(certificate, "revoked", actor, certificate.revoked_reason)
     db.session.flush()
     return certificate

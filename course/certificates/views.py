@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from campus.exports import download_response
@@ -20,7 +20,7 @@ VERIFY_LIMIT = "30 per minute;300 per day"
 @login_required
 def my_certificates():
     certificates = queries.transcript(current_user)
-    total = round(sum(c.contact_hours for c in certificates if c.is_valid), 2)
+    total = round(sum(c.contact_hours for c in certificates if c.counts_for_credit), 2)
     return render_template(
         "course/certificates/my_certificates.html", certificates=certificates, total=total
     )
@@ -53,8 +53,31 @@ def verify_form():
     )
 
 
+@bp.get("/verify/<code>.json")
+@limiter.shared_limit(VERIFY_LIMIT, scope="verify")
+def verify_json(code: str):
+    """The verification for machines (a board's or employer's system): the same facts as the
+    page, as JSON at a URL of its own (no content negotiation: a link is enough), open to any
+    origin (CORS *, no credentials), under the same rate limit as the page."""
+    certificate = queries.find_certificate(code)
+    if certificate is None:
+        return jsonify(status="not_found", code=code[:40]), 404
+    successor = None
+    if certificate.superseded_by_id is not None:
+        successor = db.session.get(Certificate, certificate.superseded_by_id)
+    return jsonify(queries.verification(certificate, successor))
+
+
+@bp.after_request
+def _open_to_any_origin(response):
+    """Anyone may read a verification from any site: it is public and needs no cookies."""
+    if request.endpoint == "certificates.verify_json":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/verify/<code>")
-@limiter.limit(VERIFY_LIMIT)
+@limiter.shared_limit(VERIFY_LIMIT, scope="verify")
 def verify(code: str):
     certificate = queries.find_certificate(code)
     if certificate is None:

@@ -19,6 +19,7 @@ from course.captions import CaptionError, parse_vtt
 from course.importer.read_assessment import read_assessment
 from course.importer.read_forum import forum_categories
 from course.media import media_duration, video_type
+from course.progress.rules import DEFAULT_CREDIT_RATE, MAX_CREDIT_RATE
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DURATION_TOLERANCE_SECONDS = 1.0
@@ -201,6 +202,14 @@ def _check_course_fields(reader: Reader, doc: YamlDoc, root: Path) -> None:
             doc.file,
             doc.line("settings", "max_playback_rate"),
             "max_playback_rate must be between 1 and 4",
+        )
+    credit = settings.get("credit_rate", DEFAULT_CREDIT_RATE)
+    if not _is_number(credit) or not DEFAULT_CREDIT_RATE <= credit <= MAX_CREDIT_RATE:
+        reader.problem(
+            doc.file,
+            doc.line("settings", "credit_rate"),
+            f"credit_rate must be between {DEFAULT_CREDIT_RATE:g} and {MAX_CREDIT_RATE:g}: "
+            "playback above it earns CE time no faster, and no course may credit more",
         )
     cap = settings.get("daily_cap_hours")
     if cap is not None and (not _is_number(cap) or not 0 < cap <= 24):

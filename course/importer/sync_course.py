@@ -11,6 +11,7 @@ from campus.errors import UserError
 from campus.extensions import db
 from campus.markup import render_markdown
 from campus.models import utcnow
+from course import ce_rules
 from course.importer.read_course import CourseSpec, LessonSpec, load_course
 from course.importer.sync_assessment import sync_assessment
 from course.media import video_type
@@ -74,7 +75,7 @@ def _upsert_course(spec: CourseSpec, report: ImportReport) -> Course:
         "instructor_credentials": str(instructor.get("credentials") or ""),
         "instructor_bio_html": str(render_markdown(str(instructor.get("bio") or ""))),
         "settings": dict(data.get("settings") or {}),
-        "ce": dict(data.get("ce") or {}),
+        "ce": ce_rules.stored_ce(data.get("ce")),
         "activity_minutes": int(data.get("activity_minutes") or 0),
         "is_published": bool(data.get("published", True)),
         "is_open": data.get("enrollment", "open") == "open",

@@ -23,6 +23,9 @@ class LessonProgress(db.Model):
     # Sorted, disjoint [start, end] pairs in media seconds: the union of what was watched.
     watched_intervals: Mapped[list] = mapped_column(JSON, default=list)
     watched_seconds: Mapped[float] = mapped_column(default=0.0)
+    # Real seconds spent playing the lesson (course/progress/rules.py): coverage alone
+    # does not complete a lesson, so faster playback cannot shorten CE time.
+    viewing_seconds: Mapped[float] = mapped_column(default=0.0)
     position_seconds: Mapped[float] = mapped_column(default=0.0)
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -45,11 +48,21 @@ class ViewingSession(db.Model):
     last_beat_at: Mapped[datetime | None]
     last_sequence: Mapped[int] = mapped_column(default=0)
     credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    # Real seconds of playing time credited in this session, bounded by its wall clock.
+    real_seconds: Mapped[float] = mapped_column(default=0.0)
+    # The beat sequence numbers already counted for real time, as [seq, seq + 1] pairs
+    # merged like media intervals: a retried or duplicated beat adds no time twice.
+    counted_beats: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class TimeOnTask(db.Model):
-    """The ledger: media seconds credited to a learner for a lesson on one of their calendar
-    days (in their time zone, campus.timezones)."""
+    """The ledger: time credited to a learner for a lesson on one of their calendar days
+    (in their time zone, campus.timezones).
+
+    real_seconds is the time-on-task: real seconds of playing, bounded by the wall clock.
+    credited_seconds is the media newly covered that day. Rows written before real time was
+    measured (migration 0007, 2026-11-27) keep real_seconds NULL: not measured.
+    """
 
     __tablename__ = "time_on_task"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id", "day"),)
@@ -60,6 +73,7 @@ class TimeOnTask(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     day: Mapped[date] = mapped_column(Date)
     credited_seconds: Mapped[float] = mapped_column(default=0.0)
+    real_seconds: Mapped[float | None] = mapped_column(default=0.0)
 
 
 class ProgressRefusal(db.Model):

@@ -16,6 +16,7 @@ from campus.exports import spreadsheet_cell
 from campus.extensions import db
 from campus.timezones import zone_of
 from course.models import Course, Lesson, Module
+from course.progress import rules
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask
 
 
@@ -26,6 +27,19 @@ class LessonStatus:
     position_seconds: float = 0.0
     completed: bool = False
     updated_at: datetime | None = None
+    viewing_seconds: float = 0.0
+
+    @property
+    def note(self) -> str:
+        """Why the lesson is not complete yet ("" when it is): coverage or real viewing time."""
+        if self.completed:
+            return ""
+        return rules.completion_note(
+            self.lesson.course,
+            self.lesson.duration_seconds,
+            self.watched_seconds,
+            self.viewing_seconds,
+        )
 
     @property
     def percent(self) -> int:
@@ -111,6 +125,7 @@ def build_course_progress(
                     row.position_seconds,
                     row.completed_at is not None,
                     row.updated_at,
+                    row.viewing_seconds,
                 )
             statuses.append(status)
             result.lessons[lesson.id] = status
@@ -163,19 +178,24 @@ REFUSALS_SHOWN = 200
 class LearnerRow:
     learner: User
     enrollment: Enrollment
-    credited_seconds: float = 0.0
+    real_seconds: float = 0.0  # time-on-task: real viewing time
     completed_lessons: int = 0
 
 
 @dataclass
 class LearnerReport:
-    days: list[tuple] = field(default_factory=list)  # (day, lesson title, credited seconds)
+    # (day, lesson title, media seconds newly covered, real seconds or None if not measured)
+    days: list[tuple] = field(default_factory=list)
     refusals: list[tuple] = field(default_factory=list)  # (ProgressRefusal, lesson title)
     progress: list[tuple] = field(default_factory=list)  # (Lesson, LessonProgress | None)
 
     @property
     def total_seconds(self) -> float:
-        return sum(seconds for _, _, seconds in self.days)
+        return sum(seconds for _, _, seconds, _ in self.days)
+
+    @property
+    def total_real_seconds(self) -> float:
+        return sum(real or 0.0 for _, _, _, real in self.days)
 
 
 def learner_rows(course: Course) -> list[LearnerRow]:
@@ -192,9 +212,9 @@ def learner_rows(course: Course) -> list[LearnerRow]:
         .tuples()
         .all()
     )
-    credited = dict(
+    real = dict(
         db.session.execute(
-            select(TimeOnTask.user_id, func.sum(TimeOnTask.credited_seconds))
+            select(TimeOnTask.user_id, func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)))
             .where(TimeOnTask.course_id == course.id)
             .group_by(TimeOnTask.user_id)
         )
@@ -211,7 +231,7 @@ def learner_rows(course: Course) -> list[LearnerRow]:
         .all()
     )
     return [
-        LearnerRow(user, enrollment, credited.get(user.id, 0.0), completed.get(user.id, 0))
+        LearnerRow(user, enrollment, real.get(user.id, 0.0), completed.get(user.id, 0))
         for user, enrollment in pairs
     ]
 
@@ -219,7 +239,9 @@ def learner_rows(course: Course) -> list[LearnerRow]:
 def learner_report(course: Course, learner: User) -> LearnerReport:
     days = (
         db.session.execute(
-            select(TimeOnTask.day, Lesson.title, TimeOnTask.credited_seconds)
+            select(
+                TimeOnTask.day, Lesson.title, TimeOnTask.credited_seconds, TimeOnTask.real_seconds
+            )
             .join(Lesson, Lesson.id == TimeOnTask.lesson_id)
             .where(TimeOnTask.user_id == learner.id, TimeOnTask.course_id == course.id)
             .order_by(TimeOnTask.day, Lesson.position)
@@ -255,7 +277,10 @@ def learner_report(course: Course, learner: User) -> LearnerReport:
 
 
 def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
-    """One row per learner-day and lesson; the day is the learner's, in the named zone."""
+    """One row per learner-day and lesson; the day is the learner's, in the named zone.
+
+    credited_* is media newly covered; real_* is time-on-task, real seconds of viewing.
+    """
     zone = str(zone_of(learner))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -269,9 +294,11 @@ def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
             "lesson",
             "credited_seconds",
             "credited_minutes",
+            "real_seconds",
+            "real_minutes",
         ]
     )
-    for day, title, seconds in report.days:
+    for day, title, seconds, real in report.days:
         writer.writerow(
             [
                 spreadsheet_cell(learner.full_name),
@@ -282,6 +309,8 @@ def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
                 spreadsheet_cell(title),
                 f"{seconds:.1f}",
                 f"{seconds / 60:.2f}",
+                "" if real is None else f"{real:.1f}",  # blank: before real time was measured
+                "" if real is None else f"{real / 60:.2f}",
             ]
         )
     writer.writerow(
@@ -294,6 +323,8 @@ def ledger_csv(course: Course, learner: User, report: LearnerReport) -> str:
             "",
             f"{report.total_seconds:.1f}",
             f"{report.total_seconds / 60:.2f}",
+            f"{report.total_real_seconds:.1f}",
+            f"{report.total_real_seconds / 60:.2f}",
         ]
     )
     return out.getvalue()

@@ -8,6 +8,11 @@ course's fastest rate, and to the optional daily cap; what is refused goes to th
 Credit is kept in whole seconds (intervals.snap): however a learner fragments what they
 report, a progress row holds at most a lesson's length / 2 intervals, so one learner cannot
 make every beat slow. The budget over the learner's recent sessions is one aggregate query.
+
+Beside coverage, each beat earns real viewing time: the media it played divided by its
+playback rate, never more than the wall clock allows at 1x across all the learner's sessions,
+and counted once per beat sequence number. A lesson completes only when both reach the
+threshold (course/progress/rules.py); the ledger records the real seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from campus.models import UTCDateTime, utcnow
 from campus.timezones import local_date
 from course.models import Course, Lesson
 from course.progress import intervals as iv
+from course.progress import rules
 from course.progress.heartbeat import Heartbeat
 from course.progress.models import LessonProgress, ProgressRefusal, TimeOnTask, ViewingSession
 from course.progress.queries import percent
@@ -41,6 +47,7 @@ SESSION_WINDOW = timedelta(days=1)
 
 @dataclass
 class HeartbeatResult:
+    course: Course
     progress: LessonProgress
     credited_seconds: float
     refused_seconds: float
@@ -48,12 +55,21 @@ class HeartbeatResult:
 
     def as_json(self, duration: float) -> dict:
         progress = self.progress
+        course = self.course
+        completed = progress.completed_at is not None
         return {
             "watched_seconds": round(progress.watched_seconds, 3),
             "percent": percent(progress.watched_seconds, duration),
-            "completed": progress.completed_at is not None,
+            "completed": completed,
             "position": progress.position_seconds,
             "credited_seconds": round(self.credited_seconds, 3),
+            "viewing_seconds": round(progress.viewing_seconds, 3),
+            "viewing_required": round(rules.viewing_required(course, duration), 3),
+            "note": ""
+            if completed
+            else rules.completion_note(
+                course, duration, progress.watched_seconds, progress.viewing_seconds
+            ),
         }
 
 
@@ -119,42 +135,45 @@ def _elapsed_seconds(now: datetime, column):
     return func.extract("epoch", moment - column)
 
 
-def session_budget(
-    user,
-    session: ViewingSession,
-    now: datetime,
-    max_rate: float,
-    grace: float = GRACE_SECONDS,
-    earned=ViewingSession.credited_seconds,
-) -> float:
+@dataclass
+class Budgets:
+    """Seconds the current session may still earn: media coverage at the course's fastest
+    rate, and real viewing time at 1x (each wall_clock_budget over its own column)."""
+
+    coverage: float
+    real: float
+
+
+def session_budgets(
+    user, session: ViewingSession, now: datetime, max_rate: float, grace: float = GRACE_SECONDS
+) -> Budgets:
     """wall_clock_budget over the learner's recent sessions, computed by the database in
-    one query: for every session start T up to the current one, (now - T + grace) x rate
-    minus what sessions begun at or after T earned (a window sum), the least of all.
-    ``earned`` is the session column the budget is spent from."""
-    later = (
-        func.sum(earned)
-        .over(order_by=ViewingSession.started_at.desc())  # RANGE frame: ties count as later
-        .label("later")
-    )
+    one aggregate query: for every session start T up to the current one, (now - T + grace)
+    x rate minus what sessions begun at or after T earned (window sums), the least of all."""
+    newest_first = ViewingSession.started_at.desc()  # RANGE frame: ties count as later
+    real = func.coalesce(ViewingSession.real_seconds, 0.0)
     recent = (
-        select(ViewingSession.started_at, later)
+        select(
+            ViewingSession.started_at,
+            func.sum(ViewingSession.credited_seconds).over(order_by=newest_first).label("media"),
+            func.sum(real).over(order_by=newest_first).label("real"),
+        )
         .where(
             ViewingSession.user_id == user.id,
             or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session.id),
             # A session that earned nothing never binds (the next one that did, or the current
             # one, began later with the same credit after it), so empty ones are skipped.
-            or_(earned > 0, ViewingSession.id == session.id),
+            or_(ViewingSession.credited_seconds > 0, real > 0, ViewingSession.id == session.id),
         )
         .subquery()
     )
-    elapsed = _elapsed_seconds(now, recent.c.started_at)
-    budget = (_at_least_zero(elapsed) + grace) * max_rate - recent.c.later
-    lowest = db.session.scalar(
-        select(func.min(budget)).where(
-            recent.c.started_at <= literal(session.started_at, UTCDateTime())
-        )
-    )
-    return max(float(lowest), 0.0) if lowest is not None else 0.0
+    allowed = _at_least_zero(_elapsed_seconds(now, recent.c.started_at)) + grace
+    media, real_left = db.session.execute(
+        select(
+            func.min(allowed * max_rate - recent.c.media), func.min(allowed - recent.c.real)
+        ).where(recent.c.started_at <= literal(session.started_at, UTCDateTime()))
+    ).one()
+    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
 
 
 def _at_least_zero(value):
@@ -209,6 +228,7 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
                 course_id=lesson.course_id,
                 watched_intervals=[],
                 watched_seconds=0.0,
+                viewing_seconds=0.0,
                 position_seconds=0.0,
                 created_at=now,
                 updated_at=now,
@@ -227,33 +247,38 @@ def _current_progress(user, lesson: Lesson) -> LessonProgress:
         )
     )
     if progress is None:
-        progress = LessonProgress(watched_intervals=[], watched_seconds=0.0, position_seconds=0.0)
+        progress = LessonProgress(
+            watched_intervals=[], watched_seconds=0.0, viewing_seconds=0.0, position_seconds=0.0
+        )
     return progress
 
 
-def _credited_today(user, course: Course, day) -> float:
-    """Seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
+def _real_today(user, course: Course, day) -> float:
+    """Real seconds credited on ``day``, the learner's own calendar day (the daily cap's unit)."""
     return db.session.scalar(
-        select(func.coalesce(func.sum(TimeOnTask.credited_seconds), 0.0)).where(
+        select(func.coalesce(func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)), 0.0)).where(
             TimeOnTask.user_id == user.id, TimeOnTask.course_id == course.id, TimeOnTask.day == day
         )
     )
 
 
-def _add_to_ledger(user, lesson: Lesson, day, seconds: float) -> None:
+def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> None:
     statement = insert_for(TimeOnTask).values(
         user_id=user.id,
         lesson_id=lesson.id,
         course_id=lesson.course_id,
         day=day,
         credited_seconds=seconds,
+        real_seconds=real,
     )
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id", "lesson_id", "day"],
             set_={
                 "credited_seconds": TimeOnTask.credited_seconds
-                + statement.excluded.credited_seconds
+                + statement.excluded.credited_seconds,
+                "real_seconds": func.coalesce(TimeOnTask.real_seconds, 0.0)
+                + statement.excluded.real_seconds,
             },
         )
     )
@@ -264,33 +289,54 @@ def _refuse(refusals: list, reason: str, intervals: iv.IntervalSet) -> None:
         refusals.append((reason, intervals))
 
 
+@dataclass
+class Credit:
+    """What the server believes of one beat: new media seconds and real viewing seconds."""
+
+    coverage: iv.IntervalSet
+    real: float = 0.0
+
+
+def _real_seconds(
+    session: ViewingSession, beat: Heartbeat, claimed: iv.IntervalSet, budget: float
+) -> float:
+    """Real playing time of the beat: media played / rate, bounded by the wall clock at 1x
+    over all the learner's recent sessions, and zero for a beat number already counted."""
+    slot = [(float(beat.sequence), float(beat.sequence + 1))]
+    if not iv.subtract(slot, session.counted_beats or []):
+        return 0.0
+    played = iv.measure(claimed) / beat.rate
+    return min(played, budget)
+
+
 def _plausible(
     user,
     lesson: Lesson,
     session: ViewingSession,
     beat: Heartbeat,
+    claimed: iv.IntervalSet,
     new: iv.IntervalSet,
     now: datetime,
     refusals: list,
-) -> iv.IntervalSet:
-    """The part of the new seconds the server believes; the rest goes to `refusals`."""
+) -> Credit:
+    """The part of the beat the server believes; refused media goes to `refusals`."""
     course = lesson.course
     max_rate = course.max_playback_rate
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
-        return []
+        return Credit([])
     # Whole seconds, so what is kept stays on the grid snap() put the beat on.
-    budget = math.floor(session_budget(user, session, now, max_rate) + 1e-9)
-    kept, rest = iv.take(new, budget)
+    budgets = session_budgets(user, session, now, max_rate)
+    kept, rest = iv.take(new, math.floor(budgets.coverage + 1e-9))
     _refuse(refusals, "faster_than_wall_clock", rest)
+    real = _real_seconds(session, beat, claimed, budgets.real)
     cap_hours = course.daily_cap_hours
-    if cap_hours and kept:
-        remaining = math.floor(
-            cap_hours * 3600 - _credited_today(user, course, local_date(now, user)) + 1e-9
-        )
-        kept, rest = iv.take(kept, remaining)
+    if cap_hours and (kept or real):
+        remaining = max(cap_hours * 3600 - _real_today(user, course, local_date(now, user)), 0.0)
+        real = min(real, remaining)
+        kept, rest = iv.take(kept, math.floor(remaining * beat.rate + 1e-9))
         _refuse(refusals, "daily_cap_reached", rest)
-    return kept
+    return Credit(kept, real)
 
 
 def record_heartbeat(
@@ -313,22 +359,36 @@ def record_heartbeat(
     if iv.measure(claimed) <= 0:
         session.last_beat_at = now
         db.session.flush()
-        return HeartbeatResult(_current_progress(user, lesson), 0.0, 0.0)
+        return HeartbeatResult(lesson.course, _current_progress(user, lesson), 0.0, 0.0)
     progress = _locked_progress(user, lesson)
     # A row saved before whole-second credit is put on the grid at its next beat.
     watched = iv.snap(progress.watched_intervals or [], duration)
     new = iv.subtract(claimed, watched)
     refusals: list = []
-    credited_parts = _plausible(user, lesson, session, beat, new, now, refusals)
-    merged = iv.as_json(iv.union(watched, credited_parts))
+    credit = _plausible(user, lesson, session, beat, claimed, new, now, refusals)
+    merged = iv.as_json(iv.union(watched, credit.coverage))
     progress.watched_intervals = merged
     progress.watched_seconds = iv.measure(merged)
     credited = max(progress.watched_seconds - iv.measure(watched), 0.0)
+    if credit.real > 0:
+        slot = [(beat.sequence, beat.sequence + 1)]
+        session.counted_beats = iv.as_json(iv.union(session.counted_beats or [], slot))
+        session.real_seconds += credit.real
+        progress.viewing_seconds += credit.real
     _update_position(progress, session, beat, now)
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited
-    if credited > 0:
-        _add_to_ledger(user, lesson, local_date(now, user), credited)
+    if credited > 0 or credit.real > 0:
+        _add_to_ledger(user, lesson, local_date(now, user), credited, credit.real)
+    _log_refusals(user, lesson, session, beat, refusals, now)
+    db.session.flush()
+    refused = sum(iv.measure(parts) for _, parts in refusals)
+    return HeartbeatResult(
+        lesson.course, progress, credited, refused, [reason for reason, _ in refusals]
+    )
+
+
+def _log_refusals(user, lesson, session, beat: Heartbeat, refusals: list, now) -> None:
     for reason, parts in refusals:
         db.session.add(
             ProgressRefusal(
@@ -343,9 +403,6 @@ def record_heartbeat(
                 created_at=now,
             )
         )
-    db.session.flush()
-    refused = sum(iv.measure(parts) for _, parts in refusals)
-    return HeartbeatResult(progress, credited, refused, [reason for reason, _ in refusals])
 
 
 def _update_position(
@@ -360,11 +417,8 @@ def _update_position(
 
 
 def _maybe_complete(progress: LessonProgress, lesson: Lesson, now: datetime) -> None:
-    threshold = lesson.course.completion_threshold
-    duration = lesson.duration_seconds
-    if (
-        progress.completed_at is None
-        and duration > 0
-        and (progress.watched_seconds >= threshold * duration - 1e-6)
+    """Complete once coverage and real viewing time both reach the threshold."""
+    if progress.completed_at is None and rules.is_complete(
+        lesson.course, lesson.duration_seconds, progress.watched_seconds, progress.viewing_seconds
     ):
         progress.completed_at = now

@@ -22,6 +22,7 @@ export function initProgress(root) {
   const status = document.getElementById("player-status");
   const bar = document.getElementById("progress-bar");
   const text = document.getElementById("progress-text");
+  const note = document.getElementById("progress-note");
   const signIn = document.getElementById("progress-sign-in");
   let csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const queueKey = `campus.progress.queue.${root.dataset.lessonId}`;
@@ -48,6 +49,8 @@ export function initProgress(root) {
     if (text) text.textContent = result.completed ? "Complete" : `Watched ${result.percent}%`;
     root.dataset.completed = String(result.completed);
     root.dataset.percent = String(result.percent);
+    // Why the lesson is not complete yet (the server's words): coverage or viewing time left.
+    if (note) { note.textContent = result.note || ""; note.hidden = !result.note; }
   }
 
   function closeInterval() {

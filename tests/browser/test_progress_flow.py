@@ -46,7 +46,7 @@ def row_for(user) -> LessonProgress | None:
 
 def test_play_to_the_end_completes_and_shows_on_the_course_page(live_server, learner_page):
     page, user = learner_page
-    open_lesson(page, live_server, rate=2)
+    open_lesson(page, live_server)
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("() => document.querySelector('video').ended", timeout=20000)
     page.wait_for_function(
@@ -68,6 +68,31 @@ def test_play_to_the_end_completes_and_shows_on_the_course_page(live_server, lea
     page.goto(f"{live_server}/dashboard")
     assert "1 of 3 lessons complete" in page.content()
     screenshot(page, "progress-dashboard")
+
+
+def test_at_2x_the_learner_is_told_why_the_lesson_is_not_complete(live_server, learner_page):
+    """Real time: at 2x the 8 s lesson is covered in 4 s, short of 7.2 s of viewing time; the
+    note says so, and a second pass at 2x (4 more real seconds) completes it."""
+    page, user = learner_page
+    open_lesson(page, live_server, rate=2)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=20000)
+    wait_saved(page)
+    note = page.locator("#progress-note")
+    note.wait_for(state="visible", timeout=20000)
+    assert "viewing time left; faster playback does not shorten CE time" in note.inner_text()
+    assert page.locator("#progress-text").inner_text() != "Complete"
+    screenshot(page, "progress-2x-not-complete")
+    row = row_for(user)
+    assert row.watched_seconds >= 7.2 and row.completed_at is None
+    assert row.viewing_seconds < 7.2
+    page.get_by_role("button", name="Play").click()  # plays again from the start
+    page.wait_for_function(
+        "() => document.getElementById('progress-text').textContent === 'Complete'", timeout=20000
+    )
+    assert note.is_hidden()
+    row = row_for(user)
+    assert row.completed_at is not None and row.viewing_seconds >= 7.2
 
 
 def test_seeking_to_the_end_does_not_complete(live_server, learner_page):

@@ -57,12 +57,16 @@ def test_not_found(client):
     assert client.get("/verify/<script>").status_code == 404
 
 
-def test_revoked_shows_date_and_reason(client):
+def test_revoked_shows_date_and_a_reason_category_never_the_free_text(client):
+    """The admin's free text can name people or details; the public page shows its category."""
     certificate = _certificate()
-    revoke_certificate(None, certificate, "Post-test irregularity")
+    revoke_certificate(
+        None, certificate, "Post-test irregularity reported by R. Quinn", "academic_integrity"
+    )
     db.session.commit()
     html = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
-    assert "Revoked" in html and "Post-test irregularity" in html
+    assert "Revoked" in html and "Reason: Academic integrity." in html
+    assert "irregularity" not in html and "Quinn" not in html
     assert certificate.revoked_at.strftime("%B") in html
 
 

@@ -200,6 +200,12 @@ def test_valid_course_passes_validate(runner):
         ),
         (
             "course.yml",
+            "  max_playback_rate: 2.0",
+            "  max_playback_rate: 2.0\n  credit_rate: 1.5",
+            "test-course/course.yml:18: credit_rate must be between 1 and 1.25",
+        ),
+        (
+            "course.yml",
             "enrollment: open",
             "enrollment: Open",
             "test-course/course.yml:14: enrollment must be 'open' or 'closed'",

@@ -39,6 +39,10 @@ def test_credits_what_was_watched_and_completes_at_the_threshold(client, learner
         "completed": False,
         "position": 4.0,
         "credited_seconds": 4.0,
+        "viewing_seconds": 4.0,
+        "viewing_required": 7.2,
+        "note": "1 minute of the video not yet watched; 1 minute of viewing time left; "
+        "faster playback does not shorten CE time",
     }
     replay = beat(client, lesson, sid, [[0, 4]], seq=2).get_json()
     assert replay["credited_seconds"] == 0 and replay["watched_seconds"] == 4.0

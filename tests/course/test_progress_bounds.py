@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from campus.extensions import db
 from campus.models import utcnow
 from course.progress.models import ViewingSession
-from course.progress.services import session_budget, wall_clock_budget
+from course.progress.services import session_budgets, wall_clock_budget
 from tests.course.progress_helpers import beat, ledger_total, open_session, progress_of
 from tests.factories import lesson_named, make_enrollment, make_user
 from tests.helpers import login, post_json
@@ -78,6 +78,7 @@ def test_the_budget_query_agrees_with_the_rule(learner, lesson, seed):
                 lesson_id=lesson.id,
                 started_at=started,
                 credited_seconds=float(rng.choice([0, 1, 7, 300, 2000])),
+                real_seconds=float(rng.choice([0, 1, 5, 250, 1800])),
             )
         )
     db.session.add_all(rows)
@@ -85,8 +86,12 @@ def test_the_budget_query_agrees_with_the_rule(learner, lesson, seed):
     current = rng.choice(rows)
     recent = [r for r in rows if r.started_at >= now - timedelta(days=1) or r is current]
     rate = rng.choice([1.0, 2.0])
-    expected = wall_clock_budget(
-        [(r.started_at, r.credited_seconds) for r in recent], current.started_at, now, rate
-    )
-    # SQLite's julianday() keeps milliseconds; the budget is used in whole seconds anyway.
-    assert session_budget(learner, current, now, rate) == pytest.approx(expected, abs=0.01)
+    budgets = session_budgets(learner, current, now, rate)
+
+    def rule(column, at_rate):
+        history = [(r.started_at, getattr(r, column)) for r in recent]
+        return wall_clock_budget(history, current.started_at, now, at_rate)
+
+    # SQLite's julianday() keeps milliseconds; the budgets are used in whole seconds anyway.
+    assert budgets.coverage == pytest.approx(rule("credited_seconds", rate), abs=0.01)
+    assert budgets.real == pytest.approx(rule("real_seconds", 1.0), abs=0.01)

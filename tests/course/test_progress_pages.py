@@ -149,7 +149,10 @@ def test_staff_see_the_ledger_and_refusals_and_export_csv(app, client, course):
     assert lines[0].startswith("learner,email,course,date,time_zone,lesson,credited_seconds")
     assert ",America/New_York,Lesson one," in lines[1]  # the learner's day, in the site default
     assert "'=HYPERLINK" in lines[1] and ",Lesson one,6.0," in lines[1]
+    assert lines[0].endswith(",real_seconds,real_minutes")
+    assert lines[1].endswith(",6.0,0.10,6.0,0.10")  # 6 s covered in 6 real seconds at 1x
     assert lines[-1].startswith("total") and ",6.0," in lines[-1]
+    assert "Real viewing time" in html
 
 
 @pytest.mark.parametrize(
