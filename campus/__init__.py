@@ -82,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
 def import_all_models() -> None:
     """Import every area's models so the metadata (and Alembic) sees all tables."""
     import campus.accounts.models  # noqa: F401
+    import campus.audit.models  # noqa: F401
     import campus.enrollment.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
@@ -94,11 +95,13 @@ def _register_blueprints(app: Flask) -> None:
     """Every blueprint and CLI group of every area, in one explicit list."""
     from campus.accounts import views as accounts
     from campus.accounts.cli import users_cli
+    from campus.audit import admin_views as audit_admin
     from campus.health import bp as health
     from community import views as forum
     from community.cli import forum_cli
     from community.moderation import admin_views as moderation
     from community.notifications import views as notifications
+    from course import admin_views as course_admin
     from course import views as catalog
     from course.assessment import admin_views as assessment_admin
     from course.certificates import admin_views as certificates_admin
@@ -111,7 +114,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         health,
         accounts.bp,
+        audit_admin.bp,
         catalog.bp,
+        course_admin.bp,
         progress.bp,
         progress_admin.bp,
         completion.bp,

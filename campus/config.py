@@ -57,6 +57,7 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "240 per minute"),
         "PROGRESS_SESSION_RATE_LIMIT": os.environ.get("PROGRESS_SESSION_RATE_LIMIT", "20 per hour"),
+        "CODE_REDEEM_RATE_LIMIT": os.environ.get("CODE_REDEEM_RATE_LIMIT", "10 per 15 minutes"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from campus.audit.services import record
 from campus.database import insert_for
 from campus.errors import UserError
 from campus.extensions import db
@@ -229,8 +230,18 @@ def move_thread(user, thread: Thread, category: Category) -> None:
         raise UserError("Only instructors move threads.", 403)
     if category.course_id != thread.course_id:
         raise UserError("Threads move only between this course's categories.", 404)
+    before = thread.category_id
     thread.category_id = category.id
     db.session.flush()
+    record(
+        user,
+        "forum.thread.move",
+        "forum_thread",
+        thread.id,
+        course_id=thread.course_id,
+        before={"category_id": before},
+        after={"category_id": category.id},
+    )
 
 
 def category_counts(course: Course) -> dict[int, int]:

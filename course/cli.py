@@ -1,4 +1,5 @@
-"""flask course validate|import: check and load course folders from content/."""
+"""flask course validate|import|enroll|withdraw: check and load course folders from content/,
+and enroll or withdraw a learner by hand (closed courses too; audited as the command line)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from campus.accounts.queries import find_user_by_email
+from campus.enrollment import services as enrollment
 from campus.errors import UserError
 from campus.extensions import db
 from course.importer.read_course import load_course
 from course.importer.sync_course import course_folders, import_course
+from course.models import Course
 
 
 @click.group("course")
@@ -66,3 +71,40 @@ def import_command(paths: tuple[str, ...]) -> None:
         )
     if failed:
         raise SystemExit(1)
+
+
+def _course_and_user(slug: str, email: str):
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course with slug {slug}")
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}")
+    return course, user
+
+
+@course_cli.command("enroll")
+@click.argument("slug")
+@click.argument("email")
+@with_appcontext
+def enroll_command(slug: str, email: str) -> None:
+    """Enroll an existing account in a course (closed courses too; a withdrawn one resumes)."""
+    course, user = _course_and_user(slug, email)
+    enrollment.enroll(None, user, course.id, is_open=course.is_open)
+    db.session.commit()
+    click.echo(f"{user.email} is enrolled in {course.slug}")
+
+
+@course_cli.command("withdraw")
+@click.argument("slug")
+@click.argument("email")
+@with_appcontext
+def withdraw_command(slug: str, email: str) -> None:
+    """Withdraw a learner from a course; every record they have is kept."""
+    course, user = _course_and_user(slug, email)
+    try:
+        enrollment.withdraw(None, user, course.id)
+    except UserError as error:
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"{user.email} is withdrawn from {course.slug}")

@@ -60,6 +60,8 @@ class CoursePage:
     video_seconds: float
     enrollment: Enrollment | None
     can_view: bool
+    can_leave: bool = False  # an active enrollment: the learner may leave
+    can_redeem: bool = False  # signed in, not staff, not enrolled: a code form is offered
     extras: dict = field(default_factory=dict)
 
 
@@ -110,6 +112,8 @@ def course_page_data(course: Course, user) -> CoursePage:
         video_seconds=sum(lesson.duration_seconds for lesson in lessons),
         enrollment=enrollment,
         can_view=user.is_authenticated and (user.is_staff or _is_active(enrollment)),
+        can_leave=user.is_authenticated and _is_active(enrollment),
+        can_redeem=user.is_authenticated and not user.is_staff and not _is_active(enrollment),
     )
 
 

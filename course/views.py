@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from campus.enrollment.services import enroll
-from campus.errors import UserError
-from campus.extensions import db
+from campus.enrollment.forms import RedeemCodeForm
+from campus.enrollment.queries import is_enrolled
+from campus.enrollment.services import enroll, redeem_code, withdraw
+from campus.errors import UserError, user_errors_flashed
+from campus.extensions import client_address, db, limiter
 from campus.forms import EmptyForm
 from course import queries
 from course.access import get_published_course, get_viewable_lesson
@@ -34,7 +45,13 @@ def course_page(slug: str):
     if page.enrollment is not None:
         page.extras["progress"] = course_progress(current_user, course, page.outline)
     page.extras["ce"] = ce_checklist(current_user, course)
-    return render_template("course/course.html", course=course, page=page, form=EmptyForm())
+    return render_template(
+        "course/course.html",
+        course=course,
+        page=page,
+        form=EmptyForm(),
+        code_form=RedeemCodeForm(),
+    )
 
 
 @bp.post("/courses/<slug>/enroll")
@@ -45,7 +62,7 @@ def enroll_in_course(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        enroll(current_user, course.id, is_open=course.is_open)
+        enroll(current_user, current_user, course.id, is_open=course.is_open)
         db.session.commit()
     except UserError as error:
         db.session.rollback()
@@ -54,6 +71,60 @@ def enroll_in_course(slug: str):
     except IntegrityError:  # a concurrent double click already enrolled this learner
         db.session.rollback()
     flash(f"You are enrolled in {course.title}.", "success")
+    return redirect(url_for("course.course_page", slug=slug))
+
+
+def _redeem_limit() -> str:
+    return current_app.config["CODE_REDEEM_RATE_LIMIT"]
+
+
+def _redeem_key() -> str:
+    return f"redeem-user:{current_user.id}" if current_user.is_authenticated else client_address()
+
+
+@bp.post("/courses/<slug>/redeem")
+# Guessing codes: one budget per account and one per address (a school shares an address,
+# so that budget is the same size; a guesser with many accounts still meets it).
+@limiter.limit(_redeem_limit, key_func=_redeem_key)
+@limiter.limit(_redeem_limit, key_func=lambda: "redeem-address:" + client_address())
+@login_required
+def redeem(slug: str):
+    course = get_published_course(slug)
+    form = RedeemCodeForm()
+    if not form.validate_on_submit():
+        flash("Enter the enrollment code you were given.", "error")
+        return redirect(url_for("course.course_page", slug=slug))
+    try:
+        with user_errors_flashed():
+            redeem_code(current_user, form.code.data, course_id=course.id)
+            db.session.commit()
+            flash(f"Your code is accepted: you are enrolled in {course.title}.", "success")
+    except IntegrityError:  # the same learner's double click: the first one enrolled them
+        db.session.rollback()
+    return redirect(url_for("course.course_page", slug=slug))
+
+
+@bp.route("/courses/<slug>/leave", methods=["GET", "POST"])
+@login_required
+def leave(slug: str):
+    """A confirmation page (GET, which changes nothing), then the POST that withdraws."""
+    course = get_published_course(slug)
+    form = EmptyForm()
+    if request.method == "GET":
+        if not is_enrolled(current_user.id, course.id):
+            flash("You are not enrolled in this course.", "info")
+            return redirect(url_for("course.course_page", slug=slug))
+        return render_template("course/leave.html", course=course, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    with user_errors_flashed():
+        withdraw(current_user, current_user, course.id)
+        db.session.commit()
+        flash(
+            f"You have left {course.title}. Your progress and records are kept; "
+            "enroll again to resume.",
+            "success",
+        )
     return redirect(url_for("course.course_page", slug=slug))
 
 

@@ -101,6 +101,7 @@ def test_the_checker_catches_a_forbidden_import(tmp_path, monkeypatch):
     "area",
     [
         "campus/accounts",
+        "campus/audit",
         "campus/enrollment",
         "course",
         "course/progress",

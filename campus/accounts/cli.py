@@ -45,8 +45,7 @@ def set_role_command(email: str, role: str) -> None:
     user = queries.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with email {email}")
-    user.role = role
-    user.end_all_sessions()
+    services.set_role(None, user, Role(role))
     db.session.commit()
     click.echo(f"{user.email} is now {role}")
 
@@ -59,7 +58,7 @@ def disable_command(email: str, enable: bool) -> None:
     user = queries.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"No account with email {email}")
-    services.set_disabled(user, not enable)
+    services.set_disabled(None, user, not enable)
     db.session.commit()
     click.echo(f"{user.email} is {'enabled' if enable else 'disabled'}")
 

@@ -38,6 +38,10 @@ class SignupForm(BaseForm):
     )
     # Filled in by static/js/timezone.js from the browser; an unknown value is ignored.
     time_zone = HiddenField()
+    code = StringField(
+        "Enrollment code (optional: from your district or course provider)",
+        validators=[Optional(), Length(max=40)],
+    )
 
 
 def known_zone(form, field) -> None:

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from campus.accounts.models import Role, User, normalize_email
 from campus.accounts.passwords import password_problem
 from campus.accounts.queries import find_user_by_email
+from campus.audit.services import record
 from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
@@ -83,10 +84,31 @@ def change_password(user: User, new_password: str) -> None:
     db.session.flush()
 
 
-def set_disabled(user: User, disabled: bool) -> None:
+def set_disabled(actor: User | None, user: User, disabled: bool) -> None:
+    """Disable (or re-enable) an account and end its sessions; audited (actor None: CLI)."""
+    before = user.is_disabled
     user.is_disabled = disabled
     user.end_all_sessions()
     db.session.flush()
+    record(
+        actor,
+        "user.disable" if disabled else "user.enable",
+        "user",
+        user.id,
+        before={"is_disabled": before},
+        after={"is_disabled": disabled},
+    )
+
+
+def set_role(actor: User | None, user: User, role: Role) -> None:
+    """Give an account another role; its sessions end so the new role applies at once."""
+    before = user.role
+    user.role = Role(role).value
+    user.end_all_sessions()
+    db.session.flush()
+    record(
+        actor, "user.set_role", "user", user.id, before={"role": before}, after={"role": user.role}
+    )
 
 
 def update_profile(

@@ -24,6 +24,7 @@ from campus.accounts.forms import (
 )
 from campus.accounts.models import normalize_email
 from campus.after_response import after_response
+from campus.enrollment.services import redeem_code
 from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
@@ -65,12 +66,28 @@ def signup():
         except UserError as error:
             form.form_errors.append(error.message)
         else:
-            db.session.commit()
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(_next_url("course.catalog"))
+            return _welcome(user, form)
     status = 400 if form.is_submitted() else 200
     return render_template("campus/accounts/signup.html", form=form), status
+
+
+def _welcome(user, form: SignupForm):
+    """Redeem the optional code with the new account, all or nothing: a bad code creates no
+    account, so the visitor corrects it (or clears it) and signs up again."""
+    if form.code.data:
+        try:
+            redeem_code(user, form.code.data)
+        except UserError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message + " Nothing was saved yet.")
+            return render_template("campus/accounts/signup.html", form=form), 400
+    db.session.commit()
+    login_user(user)
+    if form.code.data:
+        flash("Welcome! Your code enrolled you: your course is on your dashboard.", "success")
+        return redirect(url_for("course.dashboard"))
+    flash("Welcome! Your account is ready.", "success")
+    return redirect(_next_url("course.catalog"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,11 +1,21 @@
-"""Reads about enrollment: one learner's row in one course, and whether it is active."""
+"""Reads about enrollment: one learner's row in one course, and enrollment codes."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
-from campus.enrollment.models import Enrollment, EnrollmentStatus
+from campus.enrollment.models import (
+    CODE_GROUP_LENGTH,
+    CODE_GROUPS,
+    Enrollment,
+    EnrollmentCode,
+    EnrollmentStatus,
+)
 from campus.extensions import db
+
+_NOT_CODE = re.compile(r"[^0-9A-Z]")
 
 
 def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
@@ -17,3 +27,30 @@ def find_enrollment(user_id: int, course_id: int) -> Enrollment | None:
 def is_enrolled(user_id: int, course_id: int) -> bool:
     enrollment = find_enrollment(user_id, course_id)
     return enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
+
+
+def normalize_code(text: str) -> str:
+    """The stored spelling of a typed code: capitals, grouped by dashes; spaces, dashes and
+    case as typed do not matter."""
+    chars = _NOT_CODE.sub("", (text or "").upper())[: CODE_GROUPS * CODE_GROUP_LENGTH + 4]
+    return "-".join(
+        chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
+    )
+
+
+def find_code(text: str) -> EnrollmentCode | None:
+    code = normalize_code(text)
+    if not code:
+        return None
+    return db.session.scalar(select(EnrollmentCode).where(EnrollmentCode.code == code))
+
+
+def course_codes(course_id: int) -> list[EnrollmentCode]:
+    """A course's codes, newest first (one query)."""
+    return list(
+        db.session.scalars(
+            select(EnrollmentCode)
+            .where(EnrollmentCode.course_id == course_id)
+            .order_by(EnrollmentCode.id.desc())
+        )
+    )

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select, update
 
 from campus.accounts.models import User
+from campus.audit.services import record
 from campus.enrollment.models import Enrollment
 from campus.errors import UserError
 from campus.extensions import db
@@ -146,15 +147,33 @@ def resolve_reports(user, post: Post, action: str) -> None:
         .values(resolved_at=utcnow(), resolved_by_id=user.id, resolution=action)
     )
     post.open_report_count = 0
+    before = post.is_hidden
     post.is_hidden = action == "hide"
     db.session.flush()
+    _record_post(user, post, before, note="reports resolved")
 
 
 def set_post_hidden(user, post: Post, hidden: bool) -> None:
     if not can_moderate(user):
         raise UserError("Only instructors hide posts.", 403)
+    before = post.is_hidden
     post.is_hidden = hidden
     db.session.flush()
+    _record_post(user, post, before)
+
+
+def _record_post(user, post: Post, before: bool, note: str = "") -> None:
+    course_id = db.session.scalar(select(Thread.course_id).where(Thread.id == post.thread_id))
+    record(
+        user,
+        "forum.post.hide" if post.is_hidden else "forum.post.restore",
+        "forum_post",
+        post.id,
+        course_id=course_id,
+        before={"is_hidden": before},
+        after={"is_hidden": post.is_hidden},
+        note=note,
+    )
 
 
 def set_thread_flag(user, thread: Thread, action: str) -> None:
@@ -164,8 +183,18 @@ def set_thread_flag(user, thread: Thread, action: str) -> None:
     if action not in THREAD_FLAGS:
         raise UserError("Unknown moderation action.")
     attribute, value = THREAD_FLAGS[action]
+    before = getattr(thread, attribute)
     setattr(thread, attribute, value)
     db.session.flush()
+    record(
+        user,
+        f"forum.thread.{action}",
+        "forum_thread",
+        thread.id,
+        course_id=thread.course_id,
+        before={attribute: before},
+        after={attribute: value},
+    )
 
 
 def set_suspension(user, target: User, suspended: bool, reason: str = "") -> None:
@@ -174,8 +203,18 @@ def set_suspension(user, target: User, suspended: bool, reason: str = "") -> Non
     if not can_suspend(user, target):
         raise UserError("Staff accounts cannot be suspended from the forum.")
     member = get_or_create_member(target.id)
+    before = {"is_suspended": member.is_suspended, "reason": member.suspension_reason or ""}
     member.is_suspended = suspended
     reason = " ".join(clean_text(reason).split())[:500]
     member.suspension_reason = reason if suspended else ""
     member.suspended_at = utcnow() if suspended else None
     db.session.flush()
+    record(
+        user,
+        "forum.member.suspend" if suspended else "forum.member.unsuspend",
+        "user",
+        target.id,
+        before=before,
+        after={"is_suspended": suspended, "reason": member.suspension_reason},
+        note=reason,
+    )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from campus.accounts.models import User
+from campus.audit.services import record as audit
 from campus.database import insert_for
 from campus.errors import UserError
 from campus.extensions import db
@@ -273,6 +274,15 @@ def revoke_certificate(
     certificate.revoked_category = category
     record(certificate, "revoked", actor, certificate.revoked_reason)
     db.session.flush()
+    audit(
+        actor,
+        "certificate.revoke",
+        "certificate",
+        certificate.id,
+        course_id=certificate.course_id,
+        after={"code": certificate.code},
+        note=certificate.revoked_reason,
+    )
     return certificate
 
 
@@ -300,4 +310,14 @@ def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certifi
     certificate.superseded_by_id = new.id
     record(certificate, "superseded", actor, f"{reason[:400]} (new code {new.code})")
     db.session.flush()
+    audit(
+        actor,
+        "certificate.reissue",
+        "certificate",
+        certificate.id,
+        course_id=certificate.course_id,
+        before={"code": certificate.code},
+        after={"code": new.code},
+        note=reason[:400],
+    )
     return new

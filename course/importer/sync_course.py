@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from campus.audit.services import record
 from campus.errors import UserError
 from campus.extensions import db
 from campus.markup import render_markdown
@@ -31,8 +32,10 @@ class ImportReport:
         return bool(self.created or self.updated or self.unpublished)
 
 
-def import_course(root: Path) -> ImportReport:
-    """Validate then upsert one course folder. Refuses (UserError) if any problem is found."""
+def import_course(root: Path, actor=None) -> ImportReport:
+    """Validate then upsert one course folder. Refuses (UserError) if any problem is found.
+
+    Every import is audited with its counts (actor None: the command line)."""
     spec, problems = load_course(root)
     if problems or spec is None:
         listing = "\n".join(str(p) for p in problems)
@@ -42,6 +45,8 @@ def import_course(root: Path) -> ImportReport:
     _sync_modules_and_lessons(course, spec, report)
     sync_assessment(course, spec.assessment, report)
     db.session.flush()
+    counts = {k: len(getattr(report, k)) for k in ("created", "updated", "unpublished")}
+    record(actor, "course.import", "course", course.id, course_id=course.id, after=counts)
     # The forum (a wing above course) seeds its categories from the same files.
     course_imported.send(course, spec=spec, report=report)
     return report

@@ -1,11 +1,18 @@
-"""Staff pages on progress: the learner list and each learner's time-on-task ledger (CSV too)."""
+"""Staff pages on progress: the learner list (with enroll by email and withdraw) and each
+learner's time-on-task ledger (CSV too). Instructors and admins both manage learners."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from campus.accounts.queries import find_user_by_email
+from campus.enrollment.forms import EnrollByEmailForm
+from campus.enrollment.services import enroll, withdraw
+from campus.errors import UserError, user_errors_flashed
 from campus.exports import download_response
+from campus.extensions import db
+from campus.forms import EmptyForm
 from campus.timezones import zone_of
 from course.access import get_course_learner, get_published_course
 from course.models import Course
@@ -24,8 +31,49 @@ def _staff_course(slug: str) -> Course:
 @login_required
 def learners(slug: str):
     course = _staff_course(slug)
-    rows = queries.learner_rows(course)
-    return render_template("course/progress/learners.html", course=course, rows=rows)
+    return render_template(
+        "course/progress/learners.html",
+        course=course,
+        rows=queries.learner_rows(course),
+        withdrawn=queries.withdrawn_learners(course),
+        enroll_form=EnrollByEmailForm(),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/courses/<slug>/learners/enroll")
+@login_required
+def enroll_learner(slug: str):
+    course = _staff_course(slug)
+    form = EnrollByEmailForm()
+    if not form.validate_on_submit():
+        flash("Enter the email address of an existing account.", "error")
+        return redirect(url_for("progress_admin.learners", slug=slug))
+    with user_errors_flashed():
+        learner = find_user_by_email(form.email.data)
+        if learner is None:
+            raise UserError(
+                "No account has that email. Ask them to sign up first (or give them an "
+                "enrollment code), then enroll them here."
+            )
+        enroll(current_user, learner, course.id, is_open=course.is_open)
+        db.session.commit()
+        flash(f"{learner.full_name} is enrolled in {course.title}.", "success")
+    return redirect(url_for("progress_admin.learners", slug=slug))
+
+
+@bp.post("/courses/<slug>/learners/<int:user_id>/withdraw")
+@login_required
+def withdraw_learner(slug: str, user_id: int):
+    course = _staff_course(slug)
+    learner = get_course_learner(course, user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with user_errors_flashed():
+        withdraw(current_user, learner, course.id)
+        db.session.commit()
+        flash(f"{learner.full_name} is withdrawn; their records are kept.", "success")
+    return redirect(url_for("progress_admin.learners", slug=slug))
 
 
 @bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task")

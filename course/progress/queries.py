@@ -198,6 +198,20 @@ class LearnerReport:
         return sum(real or 0.0 for _, _, _, real in self.days)
 
 
+def withdrawn_learners(course: Course) -> list[tuple[User, Enrollment]]:
+    """Learners withdrawn from the course (their records stay), by name, in one query."""
+    return list(
+        db.session.execute(
+            select(User, Enrollment)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(
+                Enrollment.course_id == course.id, Enrollment.status == EnrollmentStatus.WITHDRAWN
+            )
+            .order_by(User.full_name)
+        ).tuples()
+    )
+
+
 def learner_rows(course: Course) -> list[LearnerRow]:
     """Every enrolled learner with credited time and completed lessons, in three queries."""
     pairs = (

@@ -179,3 +179,70 @@ def test_closed_course_refuses_enrollment(client, course):
     response = post(client, "/courses/test-course/enroll", follow_redirects=True)
     assert "not open for enrollment" in response.get_data(as_text=True)
     assert find_enrollment(user.id, course.id) is None
+
+
+# The business pages (issue 12). Instructors enroll and withdraw learners (they already
+# see the learner list); admins alone create and revoke enrollment codes and read the
+# audit log. Anonymous visitors are sent to log in; everyone else refused gets 403.
+BUSINESS_GETS = {
+    "/courses/test-course/codes": (302, 403, 403, 403, 200),
+    "/admin/audit/": (302, 403, 403, 403, 200),
+    "/admin/audit/audit.csv": (302, 403, 403, 403, 200),
+    "/courses/test-course/learners": (302, 403, 403, 200, 200),
+    "/courses/test-course/leave": (302, 302, 200, 302, 302),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_business_pages_by_role(client, course, role):
+    visitor(client, role, course)
+    for path, expected in BUSINESS_GETS.items():
+        status = client.get(path).status_code
+        assert status == expected[ROLES.index(role)], f"{role} GET {path}: {status}"
+
+
+def business_posts(course) -> dict:
+    """Each new POST route -> expected status per role; the target learner is enrolled."""
+    from campus.enrollment.services import create_code
+
+    learner = make_user()
+    make_enrollment(learner, course)
+    code = create_code(make_user("admin"), course.id, max_uses=5)
+    db.session.commit()
+    return {
+        "/courses/test-course/learners/enroll": (
+            {"email": learner.email},
+            (302, 403, 403, 302, 302),
+        ),
+        f"/courses/test-course/learners/{learner.id}/withdraw": ({}, (302, 403, 403, 302, 302)),
+        "/courses/test-course/codes": ({"max_uses": "1"}, (302, 403, 403, 403, 302)),
+        f"/courses/test-course/codes/{code.id}/revoke": ({}, (302, 403, 403, 403, 302)),
+        "/courses/test-course/redeem": ({"code": code.code}, (302, 302, 302, 302, 302)),
+        "/courses/test-course/leave": ({}, (302, 302, 302, 302, 302)),
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_business_posts_by_role(client, course, role):
+    routes = business_posts(course)
+    visitor(client, role, course)
+    for path, (data, expected) in routes.items():
+        response = post(client, path, data)
+        assert response.status_code == expected[ROLES.index(role)], f"{role} POST {path}"
+        if role == "anonymous":
+            assert response.headers["Location"] == login_url(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/courses/test-course/learners/enroll",
+        "/courses/test-course/codes",
+        "/courses/test-course/redeem",
+        "/courses/test-course/leave",
+    ],
+)
+def test_business_posts_need_a_csrf_token(client, course, path):
+    login(client, make_user("admin"))
+    response = client.post(path, data={"email": "x@example.com", "max_uses": "1", "code": "x"})
+    assert response.status_code == 400
