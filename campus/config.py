@@ -63,6 +63,7 @@ def load_config(instance_path: Path) -> dict:
         "DEVICE_COOKIE_NAME": os.environ.get("DEVICE_COOKIE_NAME", "campus_device"),
         "DEVICE_COOKIE_MAX_AGE": _int("DEVICE_COOKIE_MAX_AGE", 60 * 60 * 24 * 365),
         "PROGRESS_RATE_LIMIT": os.environ.get("PROGRESS_RATE_LIMIT", "240 per minute"),
+        "PROGRESS_SESSION_RATE_LIMIT": os.environ.get("PROGRESS_SESSION_RATE_LIMIT", "20 per hour"),
         "CODE_REDEEM_RATE_LIMIT": os.environ.get("CODE_REDEEM_RATE_LIMIT", "10 per 15 minutes"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),

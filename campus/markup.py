@@ -1,15 +1,20 @@
 """Markdown to sanitized HTML. The one place user or author text becomes markup.
 
 Two layers: markdown-it-py with raw HTML disabled, then an allow-list sanitizer.
+Images from other sites become links (_ExternalImagesAsLinks): the CSP allows only this
+site's images, so an external <img> would show broken to readers, and a tracking pixel
+would be one policy change away. Same-site images (/static/...) stay images.
 bleach announced in June 2026 that it gets no further releases; it is used only in
 ``sanitize_html`` so it can be swapped (nh3 is the usual successor) in one place.
 """
 
 from __future__ import annotations
 
+import html
 from functools import cache
 
 import bleach
+from bleach.html5lib_shim import Filter
 from bleach.linkifier import Linker, build_url_re
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -76,6 +81,33 @@ def _set_rel(attrs, new=False):
     return attrs
 
 
+def is_same_site(url: str) -> bool:
+    """A path on this site ("/static/x.png", "x.png"), not another host ("https://...",
+    "//host/x", and "/\\host/x", which browsers also read as protocol-relative)."""
+    url = url.strip()
+    if url.startswith(("//", "/\\", "\\")):
+        return False
+    head = url.split("/", 1)[0]
+    return ":" not in head
+
+
+class _ExternalImagesAsLinks(Filter):
+    """After sanitizing: <img src="https://elsewhere/x.png" alt="A"> -> <a href=...>Image: A</a>."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if token["type"] in ("EmptyTag", "StartTag") and token["name"] == "img":
+                src = token["data"].get((None, "src"), "")
+                if src and not is_same_site(src):
+                    # bleach keeps attribute values entity-escaped; text is escaped on output.
+                    alt = html.unescape(token["data"].get((None, "alt"), "")).strip()
+                    yield {"type": "StartTag", "name": "a", "data": {(None, "href"): src}}
+                    yield {"type": "Characters", "data": f"Image: {alt or src}"}
+                    yield {"type": "EndTag", "name": "a"}
+                    continue
+            yield token
+
+
 @cache
 def _cleaner() -> bleach.Cleaner:
     return bleach.Cleaner(
@@ -84,6 +116,7 @@ def _cleaner() -> bleach.Cleaner:
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
+        filters=[_ExternalImagesAsLinks],
     )
 
 

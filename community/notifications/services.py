@@ -5,8 +5,9 @@ the emails are jobs (community.notifications.jobs)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import func, literal, or_, select, true, update
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
@@ -24,22 +25,53 @@ from community.models import (
 from community.moderation.services import get_or_create_member
 from course.models import Course
 
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9][\w.'-]{0,60})")
+# "@" then a run of non-space characters (names may use any script, apostrophes, hyphens
+# and periods); trailing punctuation ("@dana-learner," or "@zoë.") is trimmed by _key.
+MENTION = re.compile(r"(?<![\w@])@(\S{1,200})")
 MAX_MENTIONS = 10
+# Typographic apostrophes and hyphens a keyboard or phone may insert for ' and -.
+_LOOKALIKES = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2010": "-", "\u2011": "-"}
+)
+_ASCII_RUN = re.compile(r"[a-z0-9]{2,}")
 
 
 def mention_handle(full_name: str) -> str:
-    """How members mention each other: the full name with spaces as hyphens (@dana-learner)."""
-    return "-".join(full_name.split()).lower()
+    """How members mention each other: the full name with spaces as hyphens, in NFC and lower
+    case, so every name sign-up accepts has one (@dana-learner, @zoë-ñúñez-o'brien)."""
+    name = unicodedata.normalize("NFC", full_name).translate(_LOOKALIKES)
+    return "-".join(name.split()).lower()
+
+
+def _key(handle: str) -> str:
+    """A handle without trailing punctuation, on both sides of the match ("jr." is "jr")."""
+    end = len(handle)
+    while end and unicodedata.category(handle[end - 1])[0] not in "LNM":
+        end -= 1
+    return handle[:end]
+
+
+def _mentioned_keys(text: str) -> list[str]:
+    keys = {
+        _key(mention_handle(raw)) for raw in MENTION.findall(unicodedata.normalize("NFC", text))
+    }
+    return sorted(key for key in keys if key)[:MAX_MENTIONS]
+
+
+def _name_could_match(key: str):
+    """A cheap SQL prefilter: the longest ASCII run of the handle appears in the name (SQL
+    lower() is ASCII-only on SQLite, so the exact Unicode match is done in Python)."""
+    runs = _ASCII_RUN.findall(key)
+    if not runs:
+        return true()
+    return func.lower(User.full_name).contains(max(runs, key=len))
 
 
 def mentioned_users(text: str, course_id: int) -> list[int]:
     """Members of this course's forum named in the text, in one query."""
-    handles = {h.rstrip(".'-").lower() for h in MENTION.findall(text)}
-    handles = sorted(h for h in handles if h)[:MAX_MENTIONS]
-    if not handles:
+    keys = _mentioned_keys(text)
+    if not keys:
         return []
-    handle_expr = func.lower(func.replace(func.trim(User.full_name), " ", "-"))
     enrolled = (
         select(Enrollment.id)
         .where(
@@ -49,11 +81,13 @@ def mentioned_users(text: str, course_id: int) -> list[int]:
         )
         .exists()
     )
-    return list(
-        db.session.scalars(
-            select(User.id).where(handle_expr.in_(handles), or_(User.is_staff, enrolled))
+    candidates = db.session.execute(
+        select(User.id, User.full_name).where(
+            or_(*(_name_could_match(key) for key in keys)), or_(User.is_staff, enrolled)
         )
     )
+    wanted = set(keys)
+    return [user_id for user_id, name in candidates if _key(mention_handle(name)) in wanted]
 
 
 def _add(user_ids, kind: str, thread: Thread, post: Post | None, actor_id: int) -> None:

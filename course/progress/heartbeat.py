@@ -10,7 +10,8 @@ from campus.inputs import MAX_ID, decode_json_object
 
 # Media durations from the content files and from the browser differ by a frame or two.
 DURATION_TOLERANCE = 1.0
-MAX_INTERVALS = 500
+# The player cuts a beat every 10 s (and sooner after many seeks): a few intervals at most.
+MAX_INTERVALS = 50
 MAX_RATE_REPORTED = 16.0
 MAX_NUMBER = 2**53  # the largest integer a float (and JavaScript) holds exactly
 

@@ -8,6 +8,7 @@ with hypothesis in tests/course/test_intervals.py.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 Interval = tuple[float, float]
@@ -86,6 +87,17 @@ def take(intervals: Iterable[Sequence[float]], seconds: float) -> tuple[Interval
         else:
             rest.append((start, end))
     return kept, rest
+
+
+def snap(intervals: Iterable[Sequence[float]], end: float) -> IntervalSet:
+    """Endpoints to the nearest whole second (``end``, the media's length, is kept as one):
+    a set of disjoint whole-second intervals has at most end / 2 + 1 members, so a
+    learner's stored progress cannot be fragmented beyond the lesson's length."""
+
+    def point(value: float) -> float:
+        return end if value >= end - 0.5 else float(math.floor(value + 0.5))
+
+    return normalize((point(start), point(stop)) for start, stop in intervals)
 
 
 def as_json(intervals: IntervalSet, digits: int = 3) -> list[list[float]]:

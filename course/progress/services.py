@@ -5,6 +5,10 @@ duplicates, out-of-order delivery and two tabs are harmless. What is credited is
 the media duration, to what wall-clock time since the viewing session began allows at the
 course's fastest rate, and to the optional daily cap; what is refused goes to the refusal log.
 
+Credit is kept in whole seconds (intervals.snap): however a learner fragments what they
+report, a progress row holds at most a lesson's length / 2 intervals, so one learner cannot
+make every beat slow. The budget over the learner's recent sessions is one aggregate query.
+
 Beside coverage, each beat earns real viewing time: the media it played divided by its
 playback rate, never more than the wall clock allows at 1x across all the learner's sessions,
 and counted once per beat sequence number. A lesson completes only when both reach the
@@ -13,16 +17,18 @@ threshold (course/progress/rules.py); the ledger records the real seconds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 
+from campus.accounts.models import User
 from campus.database import begin_write, insert_for
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
-from campus.models import utcnow
+from campus.models import UTCDateTime, utcnow
 from campus.timezones import local_date
 from course.models import Course, Lesson
 from course.progress import intervals as iv
@@ -87,31 +93,80 @@ def start_session(user, lesson: Lesson) -> ViewingSession:
     return session
 
 
-def _locked_sessions(
-    user, lesson: Lesson, session_id: int, now: datetime
-) -> tuple[ViewingSession, list[ViewingSession]]:
-    """The beat's session and the learner's other recent sessions, all locked.
-
-    Locking the learner's recent sessions serializes their concurrent beats, so parallel
-    tabs cannot each spend the same wall-clock budget.
-    """
-    sessions = db.session.scalars(
-        select(ViewingSession)
-        .where(
-            ViewingSession.user_id == user.id,
-            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session_id),
-        )
-        .order_by(ViewingSession.id)
-        .with_for_update()
+def _locked_session(user, lesson: Lesson, session_id: int) -> ViewingSession:
+    """The beat's session, after locking the learner (one row): the learner's beats are
+    serialized, so parallel tabs cannot each spend the same wall-clock budget. (Locking
+    every recent session instead made each beat scan them all.) FOR NO KEY UPDATE: rows
+    that merely reference the user are not blocked."""
+    db.session.execute(
+        select(User.id).where(User.id == user.id).with_for_update(key_share=True)
     ).all()
-    session = next((item for item in sessions if item.id == session_id), None)
+    session = db.session.scalar(
+        select(ViewingSession).where(ViewingSession.id == session_id).with_for_update()
+    )
     if session is None:
-        if db.session.get(ViewingSession, session_id) is None:
-            raise UserError("This viewing session does not exist.", 404)
+        raise UserError("This viewing session does not exist.", 404)
+    if session.user_id != user.id:
         raise UserError("This viewing session belongs to someone else.", 403)
     if session.lesson_id != lesson.id:
         raise UserError("This viewing session is for another lesson.", 422)
-    return session, list(sessions)
+    return session
+
+
+def _elapsed_seconds(now: datetime, column):
+    """SQL for the seconds from ``column`` to ``now`` (SQLite keeps timestamps as text)."""
+    moment = literal(now, UTCDateTime())
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(moment) - func.julianday(column)) * 86400.0
+    return func.extract("epoch", moment - column)
+
+
+@dataclass
+class Budgets:
+    """Seconds the current session may still earn: media coverage at the course's fastest
+    rate, and real viewing time at 1x (each wall_clock_budget over its own column)."""
+
+    coverage: float
+    real: float
+
+
+def session_budgets(
+    user, session: ViewingSession, now: datetime, max_rate: float, grace: float = GRACE_SECONDS
+) -> Budgets:
+    """wall_clock_budget over the learner's recent sessions, computed by the database in
+    one aggregate query: for every session start T up to the current one, (now - T + grace)
+    x rate minus what sessions begun at or after T earned (window sums), the least of all."""
+    newest_first = ViewingSession.started_at.desc()  # RANGE frame: ties count as later
+    real = func.coalesce(ViewingSession.real_seconds, 0.0)
+    recent = (
+        select(
+            ViewingSession.started_at,
+            func.sum(ViewingSession.credited_seconds).over(order_by=newest_first).label("media"),
+            func.sum(real).over(order_by=newest_first).label("real"),
+        )
+        .where(
+            ViewingSession.user_id == user.id,
+            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session.id),
+            # A session that earned nothing never binds (the next one that did, or the current
+            # one, began later with the same credit after it), so empty ones are skipped.
+            or_(ViewingSession.credited_seconds > 0, real > 0, ViewingSession.id == session.id),
+        )
+        .subquery()
+    )
+    allowed = _at_least_zero(_elapsed_seconds(now, recent.c.started_at)) + grace
+    media, real_left = db.session.execute(
+        select(
+            func.min(allowed * max_rate - recent.c.media), func.min(allowed - recent.c.real)
+        ).where(recent.c.started_at <= literal(session.started_at, UTCDateTime()))
+    ).one()
+    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
+
+
+def _at_least_zero(value):
+    """SQLite's two-argument max() is PostgreSQL's greatest()."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.max(value, 0.0)
+    return func.greatest(value, 0.0)
 
 
 def wall_clock_budget(
@@ -229,11 +284,7 @@ class Credit:
 
 
 def _real_seconds(
-    session: ViewingSession,
-    sessions: list[ViewingSession],
-    beat: Heartbeat,
-    claimed: iv.IntervalSet,
-    now: datetime,
+    session: ViewingSession, beat: Heartbeat, claimed: iv.IntervalSet, budget: float
 ) -> float:
     """Real playing time of the beat: media played / rate, bounded by the wall clock at 1x
     over all the learner's recent sessions, and zero for a beat number already counted."""
@@ -241,15 +292,13 @@ def _real_seconds(
     if not iv.subtract(slot, session.counted_beats or []):
         return 0.0
     played = iv.measure(claimed) / beat.rate
-    history = [(item.started_at, item.real_seconds) for item in sessions]
-    return min(played, wall_clock_budget(history, session.started_at, now, 1.0))
+    return min(played, budget)
 
 
 def _plausible(
     user,
     lesson: Lesson,
     session: ViewingSession,
-    sessions: list[ViewingSession],
     beat: Heartbeat,
     claimed: iv.IntervalSet,
     new: iv.IntervalSet,
@@ -262,16 +311,16 @@ def _plausible(
     if beat.rate > max_rate + RATE_TOLERANCE:
         _refuse(refusals, "rate_above_course_maximum", new)
         return Credit([])
-    history = [(item.started_at, item.credited_seconds) for item in sessions]
-    budget = wall_clock_budget(history, session.started_at, now, max_rate)
-    kept, rest = iv.take(new, budget)
+    # Whole seconds, so what is kept stays on the grid snap() put the beat on.
+    budgets = session_budgets(user, session, now, max_rate)
+    kept, rest = iv.take(new, math.floor(budgets.coverage + 1e-9))
     _refuse(refusals, "faster_than_wall_clock", rest)
-    real = _real_seconds(session, sessions, beat, claimed, now)
+    real = _real_seconds(session, beat, claimed, budgets.real)
     cap_hours = course.daily_cap_hours
     if cap_hours and (kept or real):
         remaining = max(cap_hours * 3600 - _real_today(user, course, local_date(now, user)), 0.0)
         real = min(real, remaining)
-        kept, rest = iv.take(kept, remaining * beat.rate)
+        kept, rest = iv.take(kept, math.floor(remaining * beat.rate + 1e-9))
         _refuse(refusals, "daily_cap_reached", rest)
     return Credit(kept, real)
 
@@ -290,22 +339,23 @@ def record_heartbeat(
     now = now or utcnow()
     begin_write()
     _locked_enrollment(user, lesson.course)
-    session, sessions = _locked_sessions(user, lesson, beat.session_id, now)
+    session = _locked_session(user, lesson, beat.session_id)
     duration = lesson.duration_seconds
-    claimed = iv.clamp(beat.intervals, 0.0, duration)
+    claimed = iv.snap(iv.clamp(beat.intervals, 0.0, duration), duration)
     if iv.measure(claimed) <= 0:
         session.last_beat_at = now
         db.session.flush()
         return HeartbeatResult(lesson.course, _current_progress(user, lesson), 0.0, 0.0)
     progress = _locked_progress(user, lesson)
-    new = iv.subtract(claimed, progress.watched_intervals or [])
+    # A row saved before whole-second credit is put on the grid at its next beat.
+    watched = iv.snap(progress.watched_intervals or [], duration)
+    new = iv.subtract(claimed, watched)
     refusals: list = []
-    credit = _plausible(user, lesson, session, sessions, beat, claimed, new, now, refusals)
-    before = progress.watched_seconds
-    merged = iv.as_json(iv.union(progress.watched_intervals or [], credit.coverage))
+    credit = _plausible(user, lesson, session, beat, claimed, new, now, refusals)
+    merged = iv.as_json(iv.union(watched, credit.coverage))
     progress.watched_intervals = merged
     progress.watched_seconds = iv.measure(merged)
-    credited = max(progress.watched_seconds - before, 0.0)
+    credited = max(progress.watched_seconds - iv.measure(watched), 0.0)
     if credit.real > 0:
         slot = [(beat.sequence, beat.sequence + 1)]
         session.counted_beats = iv.as_json(iv.union(session.counted_beats or [], slot))

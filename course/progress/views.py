@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 from wtforms import ValidationError
@@ -31,10 +31,33 @@ def _beat_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
+def _session_limit() -> str:
+    """Opening a viewing session writes a row the budget query reads: a low limit of its own,
+    per learner and lesson (a page load that plays opens one)."""
+    return current_app.config["PROGRESS_SESSION_RATE_LIMIT"]
+
+
+def _session_key() -> str:
+    return f"{_beat_key()}:lesson:{request.view_args.get('lesson_id')}"
+
+
+class SignInNeeded(UserError):
+    """The beat may be fine but the login or its CSRF token is not: the player keeps the beat
+    queued, asks the learner to sign in again and sends it afterwards (code "login" or "csrf")."""
+
+    def __init__(self, message: str, status_code: int, code: str):
+        super().__init__(message, status_code)
+        self.code = code
+
+
+def _require_login() -> None:
+    if not current_user.is_authenticated:
+        raise SignInNeeded("Please log in to record progress.", 401, "login")
+
+
 def _api_lesson(lesson_id: int) -> Lesson:
     """The published lesson with its course loaded, for a signed-in user (one query)."""
-    if not current_user.is_authenticated:
-        raise UserError("Please log in to record progress.", 401)
+    _require_login()
     lesson = db.session.scalar(
         select(Lesson)
         .join(Lesson.course)
@@ -54,17 +77,36 @@ def _check_csrf(body: dict) -> None:
     try:
         validate_csrf(token)
     except (ValidationError, CSRFError) as error:
-        raise UserError(f"Security check failed: {error}") from error
+        raise SignInNeeded(f"Security check failed: {error}", 400, "csrf") from error
 
 
 def _json_error(error: UserError):
     db.session.rollback()
-    return jsonify(error=error.message), error.status_code
+    answer = {"error": error.message}
+    if isinstance(error, SignInNeeded):
+        answer["code"] = error.code
+    return jsonify(answer), error.status_code
+
+
+@bp.get("/api/progress/token")
+def fresh_token():
+    """A CSRF token for a player page whose login ended and was renewed in another tab (the
+    page's own token belongs to the old login); 401 while the learner is still signed out."""
+    try:
+        _require_login()
+    except UserError as error:
+        response = _json_error(error)
+    else:
+        response = jsonify(csrf_token=generate_csrf())
+    response = current_app.make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/api/lessons/<int:lesson_id>/sessions")
 @csrf.exempt
 @limiter.shared_limit(_beat_limit, scope="progress", key_func=_beat_key)
+@limiter.limit(_session_limit, key_func=_session_key)
 def start_session(lesson_id: int):
     try:
         body = decode_body(request.get_data() or b"{}")

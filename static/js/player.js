@@ -74,28 +74,89 @@ export function initPlayer(root) {
     action();
   });
 
+  // Keyboard or pointer: the video's focus ring follows how focus got there (see app.css).
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Tab" || event.key.startsWith("Arrow")) root.dataset.keyboard = "true";
+  }, true);
+  document.addEventListener("pointerdown", () => { delete root.dataset.keyboard; }, true);
+
   setCaptions(localStorage.getItem(CAPTIONS_KEY) !== "off");
   const savedSpeed = Number(localStorage.getItem(SPEED_KEY));
   if (savedSpeed) setSpeed(savedSpeed);
   return { video, seekTo: (t) => { video.currentTime = t; } };
 }
 
+// A pause in following after the learner scrolls or moves through the transcript.
+const FOLLOW_PAUSE_MS = 5000;
+
+// The transcript is one tab stop (a roving tabindex over its line buttons): arrow keys,
+// Home and End move between lines, Enter or Space plays from the line. It scrolls itself,
+// not the page, to keep the current line in view, except for a few seconds after the
+// learner scrolled it or moved through it.
 export function initTranscript(list, video) {
   const lines = [...list.querySelectorAll("button.cue")];
+  if (!lines.length) return;
+  let current = null;
+  let userMovedAt = -Infinity;
+  let autoScrollTop = null; // where our own last scroll put the list
+
+  function setTabStop(line) {
+    lines.forEach((other) => { other.tabIndex = other === line ? 0 : -1; });
+  }
+
   lines.forEach((line) => line.addEventListener("click", () => {
+    setTabStop(line);
     video.currentTime = Number(line.dataset.start);
     video.play();
     // On a phone the transcript sits far below the video: bring the picture into view.
     const box = video.getBoundingClientRect();
     if (box.bottom < 0 || box.top > window.innerHeight) video.scrollIntoView({ block: "nearest" });
   }));
-  let current = null;
+
+  const moves = {
+    ArrowDown: (i) => i + 1, ArrowRight: (i) => i + 1, ArrowUp: (i) => i - 1, ArrowLeft: (i) => i - 1,
+    Home: () => 0, End: () => lines.length - 1,
+    PageDown: (i) => i + 5, PageUp: (i) => i - 5,
+  };
+  list.addEventListener("keydown", (event) => {
+    const move = moves[event.key];
+    const index = lines.indexOf(event.target);
+    if (!move || index < 0 || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const next = lines[Math.min(Math.max(move(index), 0), lines.length - 1)];
+    userMovedAt = Date.now();
+    setTabStop(next);
+    next.focus();
+  });
+
+  const userScrolled = () => { userMovedAt = Date.now(); };
+  list.addEventListener("wheel", userScrolled, { passive: true });
+  list.addEventListener("touchmove", userScrolled, { passive: true });
+  list.addEventListener("scroll", () => {
+    if (autoScrollTop === null || Math.abs(list.scrollTop - autoScrollTop) > 2) userScrolled();
+  }, { passive: true });
+
+  function follow(line) {
+    if (Date.now() - userMovedAt < FOLLOW_PAUSE_MS || list.scrollHeight <= list.clientHeight) return;
+    const top = line.offsetTop; // the list is the offsetParent (position: relative)
+    const visible = top >= list.scrollTop && top + line.offsetHeight <= list.scrollTop + list.clientHeight;
+    if (visible) return;
+    list.scrollTop = Math.max(top - (list.clientHeight - line.offsetHeight) / 2, 0);
+    autoScrollTop = list.scrollTop;
+  }
+
+  setTabStop(lines[0]);
   video.addEventListener("timeupdate", () => {
     const t = video.currentTime;
     const active = lines.find((l) => t >= Number(l.dataset.start) && t < Number(l.dataset.end)) || null;
+    if (active) follow(active);
     if (active === current) return;
     if (current) current.removeAttribute("aria-current");
-    if (active) active.setAttribute("aria-current", "true");
+    if (active) {
+      active.setAttribute("aria-current", "true");
+      // Tabbing into the transcript lands on the line being spoken, unless the learner is in it.
+      if (!list.contains(document.activeElement)) setTabStop(active);
+    }
     current = active;
   });
 }

@@ -2,13 +2,18 @@
 // (timeupdate steps while playing; seeks start a new interval and earn nothing),
 // queues heartbeats in localStorage, sends them one at a time in order with retry
 // and backoff, flushes on pagehide with sendBeacon (CSRF token in the body), and
-// resumes at the saved position. The server decides what counts. Only playback reports:
+// resumes at the saved position. The server decides what counts. A beat refused because
+// the login ended (401) or its CSRF token went with it stays queued: the learner is asked to
+// sign in again in a new tab, so this page keeps playing, and the queue is sent once a fresh
+// token shows the login is back (the viewing session belongs to this page, not the login). Only playback reports:
 // opening a lesson (at ?t=SECONDS from a forum link, say) or seeking while paused opens no
 // viewing session and sends no position, so it cannot move the resume point.
 
 const BEAT_EVERY_MS = 10000; // pause, end, hidden tab and pagehide also cut a beat
 const MAX_STEP_SECONDS = 3; // a larger jump between timeupdates is a seek, not playing
 const MAX_BACKOFF_MS = 30000;
+const MAX_INTERVALS_PER_BEAT = 40; // the server refuses more than 50 in one beat
+const SIGN_IN_POLL_MS = 5000; // while signed out: how often to check for a new login
 
 function round(t) { return Math.round(t * 100) / 100; }
 
@@ -18,7 +23,8 @@ export function initProgress(root) {
   const bar = document.getElementById("progress-bar");
   const text = document.getElementById("progress-text");
   const note = document.getElementById("progress-note");
-  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const signIn = document.getElementById("progress-sign-in");
+  let csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const queueKey = `campus.progress.queue.${root.dataset.lessonId}`;
   let session = null;
   let seq = 0;
@@ -30,6 +36,9 @@ export function initProgress(root) {
   let retryTimer = null;
   let stopped = false;
   let wantSession = false; // a viewing session is opened once the video plays, not on load
+  let signedOut = false;   // the login ended: beats wait in the queue until it is back
+  let signInTimer = null;
+  let backAfterSignIn = false;
 
   const load = () => { try { return JSON.parse(localStorage.getItem(queueKey)) || []; } catch { return []; } };
   const save = (queue) => localStorage.setItem(queueKey, JSON.stringify(queue));
@@ -56,6 +65,7 @@ export function initProgress(root) {
     const t = video.currentTime;
     if (lastTime === null || t < lastTime || t - lastTime > MAX_STEP_SECONDS) {
       closeInterval();
+      if (closed.length >= MAX_INTERVALS_PER_BEAT) cutBeat(); // much seeking: beat early
       openStart = t;
     } else if (openStart === null) {
       openStart = lastTime;
@@ -105,9 +115,54 @@ export function initProgress(root) {
     });
   }
 
+  // 401, or a CSRF refusal (the token belonged to the login that ended): not the beat's fault.
+  async function needsSignIn(response) {
+    if (response.status === 401) return true;
+    if (response.status !== 400 && response.status !== 403) return false;
+    try { return ["login", "csrf"].includes((await response.clone().json()).code); } catch { return false; }
+  }
+
+  function askToSignIn() {
+    if (!signedOut && signIn) {
+      // A live region with a link, not a redirect: leaving the page would stop the video and
+      // the sign-in form (lock-out, errors, password managers) stays the one on the login page.
+      const link = document.createElement("a");
+      link.href = signIn.dataset.loginUrl;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "Sign in again (opens in a new tab)";
+      signIn.replaceChildren(
+        "You are signed out, so your progress is waiting on this page. ", link,
+        ". It is saved as soon as you are back.");
+    }
+    signedOut = true;
+    say("Waiting for sign-in");
+    clearTimeout(signInTimer);
+    signInTimer = setTimeout(checkSignIn, SIGN_IN_POLL_MS);
+  }
+
+  // A fresh token answers only to a signed-in learner: that is the sign that the login is back.
+  async function checkSignIn() {
+    clearTimeout(signInTimer);
+    if (!signedOut) return;
+    try {
+      const response = await fetch(root.dataset.tokenUrl, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok) {
+        csrf = (await response.json()).csrf_token;
+        signedOut = false;
+        backAfterSignIn = true; // another tab may have sent the queue already: say so anyway
+        if (signIn) signIn.replaceChildren("You are signed in again; your progress is being saved.");
+        flush();
+        return;
+      }
+    } catch { /* offline: try again later */ }
+    signInTimer = setTimeout(checkSignIn, SIGN_IN_POLL_MS);
+  }
+
   async function ensureSession() {
     if (session) return true;
     const response = await post(root.dataset.sessionUrl, {});
+    if (await needsSignIn(response)) { askToSignIn(); return false; }
     if (response.status >= 400 && response.status < 500 && response.status !== 429) {
       stopped = true; // not enrolled, logged out, or the lesson was withdrawn
       say("Progress is not being recorded");
@@ -121,7 +176,7 @@ export function initProgress(root) {
   }
 
   async function flush() {
-    if (sending || stopped) return;
+    if (sending || stopped || signedOut) return;
     sending = true;
     try {
       let sent = 0;
@@ -132,6 +187,7 @@ export function initProgress(root) {
       while (queue.length) {
         const beat = queue[0];
         const response = await post(root.dataset.progressUrl, beat);
+        if (await needsSignIn(response)) { askToSignIn(); return; }
         if (response.status >= 500 || response.status === 429) throw new Error(`server ${response.status}`);
         if (response.ok) showProgress(await response.json());
         else console.warn("progress report refused", response.status, await response.text());
@@ -140,7 +196,8 @@ export function initProgress(root) {
         sent += 1;
       }
       backoff = 0;
-      if (sent) say("Saved");
+      if (sent || backAfterSignIn) say("Saved");
+      backAfterSignIn = false;
     } catch (error) {
       say("Offline, will sync");
       scheduleRetry();
@@ -177,9 +234,10 @@ export function initProgress(root) {
   video.addEventListener("ended", stopPlaying);
   if (video.readyState >= 1) resume(); else video.addEventListener("loadedmetadata", resume, { once: true });
   window.addEventListener("online", () => { backoff = 0; flush(); });
+  window.addEventListener("focus", checkSignIn); // back from the sign-in tab
   window.addEventListener("pagehide", onPageHide);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") { cutBeat(); flush(); }
+    if (document.visibilityState === "hidden") { cutBeat(); flush(); } else checkSignIn();
   });
   setInterval(() => { if (!video.paused) { cutBeat(); flush(); } }, BEAT_EVERY_MS);
   // Beats queued by an older player that carry no played time would open a session for nothing.
@@ -208,7 +266,11 @@ async function flushOtherLessons(ownKey, csrf) {
           headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
           body: JSON.stringify(beat),
         });
-        if (response.status >= 500 || response.status === 429) break;
+        if (response.status >= 500 || response.status === 429 || response.status === 401) break;
+        if (response.status === 400 || response.status === 403) {
+          const code = await response.json().then((answer) => answer.code, () => null);
+          if (code === "login" || code === "csrf") break; // kept for after sign-in
+        }
       } catch { break; }
       // Re-read before writing: another tab may have queued more beats meanwhile.
       try { queue = JSON.parse(localStorage.getItem(key)) || []; } catch { queue = []; }

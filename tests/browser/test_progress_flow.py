@@ -256,3 +256,49 @@ def test_opening_a_lesson_without_playing_moves_nothing(live_server, learner_pag
     row = row_for(user)
     assert row.position_seconds > 6 and 1 <= row.watched_seconds <= 3.5
     assert db.session.scalar(select(func.count(ViewingSession.id))) == 1
+
+
+def test_beats_refused_after_signing_out_elsewhere_are_sent_after_signing_in(
+    live_server, learner_page, browser
+):
+    """Finding 12: the login ends mid-lesson (signed out in another browser); the player keeps
+    the refused beats, says so with a sign-in link (new tab), and sends them after sign-in."""
+    page, user = learner_page
+    open_lesson(page, live_server)
+    page.wait_for_function("() => document.querySelector('video').readyState >= 4")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1")
+    elsewhere = browser.new_context()
+    other = elsewhere.new_page()
+    other.goto(f"{live_server}/account/login")
+    other.get_by_label("Email").fill(user.email)
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Log in").click()
+    other.wait_for_url(f"{live_server}/**")
+    other.get_by_role("button", name="Log out").click()  # ends every session of this user
+    other.wait_for_url(f"{live_server}/**")
+    elsewhere.close()
+    page.wait_for_function("() => document.querySelector('video').ended", timeout=20000)
+    link = page.get_by_role("link", name="Sign in again (opens in a new tab)")
+    link.wait_for(timeout=20000)
+    assert page.locator("#progress-sign-in").get_attribute("role") == "status"
+    assert row_for(user) is None or row_for(user).watched_seconds < 1  # nothing credited yet
+    queued = page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage)"
+        ".find((k) => k.startsWith('campus.progress.queue'))) || '[]').length"
+    )
+    assert queued >= 1  # kept, not dropped
+    screenshot(page, "progress-signed-out")
+    with page.expect_popup() as popup:
+        link.click()
+    login_tab = popup.value
+    login_tab.get_by_label("Email").fill(user.email)
+    login_tab.get_by_label("Password").fill(PASSWORD)
+    login_tab.get_by_role("button", name="Log in").click()
+    login_tab.wait_for_url(f"{live_server}/courses/**")
+    login_tab.close()
+    page.bring_to_front()
+    wait_saved(page, timeout=30000)
+    row = row_for(user)
+    assert row.watched_seconds >= 7.5 and row.completed_at is not None  # the whole video
+    assert "signed in again" in page.locator("#progress-sign-in").inner_text()

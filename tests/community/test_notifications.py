@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bench.common import free_port
@@ -240,3 +241,31 @@ def test_opening_the_thread_reads_its_notifications_and_the_link_goes_to_the_pos
     answer = post(asker_client, url + "/read", {"number": "2"})
     assert answer.get_json() == {"read": 2, "unread": 0}  # the page's script clears the bell
     assert notifications.unread_count(asker.id) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("Zoë Ñúñez-O'Brien", "@zoë-ñúñez-o'brien"),  # accents and an apostrophe (finding 13)
+        ("ÉMILE ZOLA", "@Émile-zola"),  # case-insensitive beyond ASCII
+        ("Zoe\u0308 Adams", "@zoë-adams"),  # stored decomposed (NFD), written composed
+        ("D\u2019Angelo Russo", "@d'angelo-russo"),  # a phone's typographic apostrophe
+        ("Siobhán  Mac\tGiolla", "@siobhán-mac-giolla,"),  # odd spacing; trailing comma
+        ("Σοφία Παπαδοπούλου", "@σοφία-παπαδοπούλου"),  # no ASCII at all
+        ("王小明", "@王小明."),
+        ("Martin King Jr.", "@martin-king-jr."),
+    ],
+)
+def test_mentions_work_for_every_name_sign_up_accepts(app, course, name, written):
+    mentioned = learner_in(course, name=name)
+    learner_in(course, name="Zoe Nunez-OBrien")  # a look-alike ASCII name is someone else
+    writer = learner_in(course, name="Sam Helper")
+    thread = make_thread(course, writer)
+    client = client_for(app, writer)
+    post(client, f"/courses/test-course/forum/t/{thread.id}/reply", {"body": f"cc {written} ok"})
+    assert _kinds(mentioned) == [NotificationKind.MENTION]
+    assert db.session.scalar(select(db.func.count(Notification.id))) == 1
+
+
+def test_the_shown_handle_is_the_one_that_works(app, course):
+    assert notification_services.mention_handle("Zoë Ñúñez-O\u2019Brien") == "zoë-ñúñez-o'brien"

@@ -140,3 +140,25 @@ def test_many_sessions_together_never_outrun_the_wall_clock(plan, rate):
             later = sum(c for s, c in sessions if s >= anchor)
             elapsed = max((now - anchor).total_seconds(), 0)
             assert later <= (elapsed + GRACE_SECONDS) * rate + 1e-6
+
+
+@given(st.lists(pair, max_size=400), st.floats(0, 0.99))
+def test_snapping_bounds_a_set_by_the_media_length(a, fraction):
+    """Whole seconds: however fragmented the claims, at most end / 2 + 1 intervals remain,
+    each endpoint a whole second (or the media's end) within half a second of a claimed one."""
+    end = DURATION - fraction
+    clamped = iv.clamp(a, 0, end)
+    snapped = iv.snap(clamped, end)
+    assert is_normal(snapped)
+    assert len(snapped) <= math.ceil(end / 2) + 1
+    for start, stop in snapped:
+        for point in (start, stop):
+            assert point == end or point == int(point)
+    assert iv.snap(snapped, end) == snapped  # idempotent
+    assert iv.measure(snapped) <= iv.measure(iv.union(clamped)) + len(clamped) + 1e-9
+
+
+def test_snapping_keeps_consecutive_beats_whole():
+    """Beats cut at fractional times still meet: nothing is lost between them."""
+    beats = [(0, 9.97), (9.97, 19.95), (19.95, 25.2)]
+    assert iv.union(*(iv.snap([b], 600.0) for b in beats)) == [(0.0, 25.0)]
