@@ -83,17 +83,21 @@ def test_an_idle_session_ends(app, client, clock):
 
 
 def test_activity_keeps_a_long_lesson_signed_in(app, client, clock, course):
-    """Progress beats (here: one request every 10 s of a 40-minute lesson) are activity."""
-    from tests.course.progress_helpers import open_session
+    """Progress beats are activity: 200 beats over 80 minutes, longer than the idle timeout,
+    keep the learner signed in (a real player sends one every 10 s)."""
+    from tests.course.progress_helpers import beat, open_session
     from tests.factories import lesson_named, make_enrollment
 
     user = make_user()
     make_enrollment(user, course)
     login(client, user)
     lesson = lesson_named(course)
-    for _ in range(40 * 6):
-        clock.advance(1 / 6)
-        open_session(client, lesson)
+    session_id = open_session(client, lesson)
+    assert app.config["SESSION_IDLE_TIMEOUT"] < 80 * 60
+    for number in range(1, 201):  # under the per-minute beat limit in real time
+        clock.advance(0.4)
+        answer = beat(client, lesson, session_id, [], position=0, seq=number)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 200
 
 
