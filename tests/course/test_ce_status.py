@@ -218,3 +218,14 @@ def test_render_a_sample_and_an_approved_certificate_for_review(app, tmp_path):
             ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(out / name)], check=True
         )
         assert (out / f"{name}.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("status", ["draft", "pending", "approved"])
+def test_the_course_page_says_before_enrollment_whether_its_certificates_count(client, status):
+    """A visitor learns that a course is not approved before spending hours on it."""
+    course = course_with(status=status)
+    html = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    warned = "Not yet approved for CE credit." in html
+    assert warned is (status != "approved")
+    if warned:
+        assert f"approval is {status}" in html and "SAMPLEs, not valid for CE credit" in html
