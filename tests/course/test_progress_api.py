@@ -16,19 +16,6 @@ from tests.factories import lesson_named, make_enrollment, make_user
 from tests.helpers import count_queries, csrf_token_for, login, post_json
 
 
-@pytest.fixture
-def learner(course, client):
-    user = make_user()
-    make_enrollment(user, course)
-    login(client, user)
-    return user
-
-
-@pytest.fixture
-def lesson(course):
-    return lesson_named(course)
-
-
 def test_credits_what_was_watched_and_completes_at_the_threshold(client, learner, lesson):
     sid = open_session(client, lesson, seconds_ago=60)
     response = beat(client, lesson, sid, [[0, 4]], seq=1)

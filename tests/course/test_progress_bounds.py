@@ -13,21 +13,8 @@ from campus.models import utcnow
 from course.progress.models import ViewingSession
 from course.progress.services import session_budgets, wall_clock_budget
 from tests.course.progress_helpers import beat, ledger_total, open_session, progress_of
-from tests.factories import lesson_named, make_enrollment, make_user
-from tests.helpers import login, post_json
-
-
-@pytest.fixture
-def learner(course, client):
-    user = make_user()
-    make_enrollment(user, course)
-    login(client, user)
-    return user
-
-
-@pytest.fixture
-def lesson(course):
-    return lesson_named(course)
+from tests.factories import lesson_named
+from tests.helpers import post_json
 
 
 def test_fragmenting_claims_cannot_grow_the_row_beyond_the_lessons_length(client, learner, lesson):

@@ -17,19 +17,10 @@ from campus.extensions import db
 from campus.models import utcnow
 from course.progress.models import TimeOnTask, ViewingSession
 from tests.course.progress_helpers import beat, open_session, progress_of
-from tests.factories import lesson_named, make_enrollment, make_user
-from tests.helpers import login
+from tests.factories import lesson_named
 
 LENGTH = 600.0
 NOTE = "faster playback does not shorten CE time"
-
-
-@pytest.fixture
-def learner(course, client):
-    user = make_user()
-    make_enrollment(user, course)
-    login(client, user)
-    return user
 
 
 @pytest.fixture
