@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from campus.accounts.models import User
-from campus.errors import UserError
+from campus.errors import user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
 from course.access import get_staff_course, require_staff
@@ -67,13 +67,10 @@ def revoke(code: str):
     if not form.validate_on_submit():
         flash("Give a reason for the revocation (up to 500 characters).", "error")
         return redirect(url_for(".certificate_detail", code=certificate.code))
-    try:
+    with user_errors_flashed():
         services.revoke_certificate(current_user, certificate, form.reason.data, form.category.data)
         db.session.commit()
         flash(f"Certificate {certificate.code} is revoked.", "success")
-    except UserError as error:
-        db.session.rollback()
-        flash(error.message, "error")
     return redirect(url_for(".certificate_detail", code=certificate.code))
 
 
@@ -85,15 +82,12 @@ def reissue(code: str):
     form = ReissueForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        new = services.reissue_certificate(current_user, certificate, form.reason.data)
+    target = certificate
+    with user_errors_flashed():
+        target = services.reissue_certificate(current_user, certificate, form.reason.data)
         db.session.commit()
-    except UserError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".certificate_detail", code=certificate.code))
-    flash(f"Reissued as {new.code}; {certificate.code} now points to it.", "success")
-    return redirect(url_for(".certificate_detail", code=new.code))
+        flash(f"Reissued as {target.code}; {certificate.code} now points to it.", "success")
+    return redirect(url_for(".certificate_detail", code=target.code))
 
 
 @bp.get("/courses/<slug>/certificates/roster.csv")
