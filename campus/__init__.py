@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from campus.config import (
     PROJECT_ROOT,
     apply_cookie_prefix,
+    check_media_urls,
     check_public_base_url,
     check_rate_limit_storage,
     check_secret_key,
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_time_zone(app.config)
     check_public_base_url(app.config)
     check_rate_limit_storage(app.config)
+    check_media_urls(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -66,6 +66,9 @@ def load_config(instance_path: Path) -> dict:
         "PROGRESS_SESSION_RATE_LIMIT": os.environ.get("PROGRESS_SESSION_RATE_LIMIT", "20 per hour"),
         "CODE_REDEEM_RATE_LIMIT": os.environ.get("CODE_REDEEM_RATE_LIMIT", "10 per 15 minutes"),
         "MEDIA_ACCEL_REDIRECT_PREFIX": os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", ""),
+        "MEDIA_URL_PREFIX": os.environ.get("MEDIA_URL_PREFIX", ""),
+        "MEDIA_URL_SECRET": os.environ.get("MEDIA_URL_SECRET", ""),
+        "MEDIA_URL_LIFETIME": _int("MEDIA_URL_LIFETIME", 4 * 60 * 60),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
@@ -142,6 +145,20 @@ def check_rate_limit_storage(config: dict) -> None:
             "redis://127.0.0.1:6379/0, or set RATELIMIT_SINGLE_PROCESS=1 if this server "
             "really runs one process."
         )
+
+
+def check_media_urls(config: dict) -> None:
+    """Signed media links need a real secret: with a short or empty one anyone could sign."""
+    if not config.get("MEDIA_URL_PREFIX"):
+        return
+    if len(config.get("MEDIA_URL_SECRET") or "") < 16:
+        raise ConfigError(
+            "MEDIA_URL_PREFIX is set but MEDIA_URL_SECRET is missing or shorter than 16 "
+            "characters. Lesson videos are sent to signed links under that prefix; set the "
+            "same long random secret here and in the web server or CDN that checks them."
+        )
+    if config["MEDIA_URL_LIFETIME"] <= 0:
+        raise ConfigError("MEDIA_URL_LIFETIME must be a positive number of seconds.")
 
 
 def apply_cookie_prefix(config: dict) -> None:

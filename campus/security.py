@@ -6,21 +6,29 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "media-src 'self'",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(media_url_prefix: str = "") -> str:
+    """The CSP; lesson media may also come from MEDIA_URL_PREFIX's origin (a CDN)."""
+    media = urlsplit(media_url_prefix)
+    media_origin = f" {media.scheme}://{media.netloc}" if media.scheme and media.netloc else ""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "media-src 'self'" + media_origin,
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CSP = content_security_policy()
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -46,13 +54,14 @@ def safe_target(target: str | None, fallback: str) -> str:
 
 def add_security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    from flask import current_app
+
+    csp = content_security_policy(current_app.config.get("MEDIA_URL_PREFIX") or "")
+    headers.setdefault("Content-Security-Policy", csp)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    from flask import current_app
-
     if current_app.config.get("HSTS_ENABLED"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Signed-in pages and API answers must not be kept by shared or browser caches;

@@ -25,7 +25,7 @@ from course import queries
 from course.access import get_published_course, get_viewable_lesson
 from course.completion.queries import checklist as ce_checklist
 from course.completion.queries import checklists as ce_checklists
-from course.delivery import send_course_file
+from course.delivery import send_course_file, send_lesson_media
 from course.progress.queries import course_progress, dashboard_progress
 
 bp = Blueprint("course", __name__)
@@ -158,13 +158,13 @@ def lesson_page(slug: str, lesson_slug: str):
 @bp.get("/courses/<slug>/lessons/<lesson_slug>/video")
 def lesson_video(slug: str, lesson_slug: str):
     course, lesson = get_viewable_lesson(slug, lesson_slug)
-    return send_course_file(course, lesson.video_file, mimetype=lesson.video_type)
+    return send_lesson_media(course, lesson.video_file, mimetype=lesson.video_type)
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>/captions.vtt")
 def lesson_captions(slug: str, lesson_slug: str):
     course, lesson = get_viewable_lesson(slug, lesson_slug)
-    return send_course_file(course, lesson.captions_file, mimetype="text/vtt")
+    return send_lesson_media(course, lesson.captions_file, mimetype="text/vtt")
 
 
 @bp.get("/courses/<slug>/lessons/<lesson_slug>/resources/<name>")
