@@ -25,10 +25,13 @@ def download_response(data: str | bytes, mimetype: str, filename: str) -> Respon
     The filename is given both plainly (ASCII) and RFC 5987-encoded, so names with spaces,
     quotes or non-ASCII letters survive.
     """
-    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
+    response.headers["Content-Disposition"] = attachment_header(filename)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def attachment_header(filename: str) -> str:
+    """Content-Disposition naming a download plainly (ASCII) and RFC 5987-encoded."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

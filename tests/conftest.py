@@ -18,7 +18,7 @@ from campus import create_app
 from campus.extensions import db, limiter
 from tests.factories import FIXTURE_CONTENT
 
-pytest_plugins = ["tests.smtp_server"]
+pytest_plugins = ["tests.smtp_server", "tests.s3_server"]
 
 # The property tests check correctness; speed is measured in bench/. Hypothesis's default
 # 200 ms deadline per example would fail them on a busy CI machine for no fault of the code.
@@ -40,6 +40,7 @@ def app_settings() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "CONTENT_DIR": str(FIXTURE_CONTENT),
         "MAIL_DIR": str(_TMP / "mail"),
+        "STORAGE_DIR": str(_TMP / "storage"),
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "campus.test",

@@ -22,6 +22,7 @@ def server_env(extra: dict | None = None) -> dict:
         "DATABASE_URL": database_url(),
         "CONTENT_DIR": str(FIXTURE_CONTENT),
         "MAIL_DIR": str(_TMP / "mail"),
+        "STORAGE_DIR": str(_TMP / "storage"),
         "SECURE_COOKIES": "0",
         "FLASK_DEBUG": "0",
         "PUBLIC_BASE_URL": "http://campus.test",

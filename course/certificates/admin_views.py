@@ -12,6 +12,7 @@ from campus.accounts.models import User
 from campus.errors import user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
+from campus.storage import storage
 from course.access import get_staff_course, require_staff
 from course.certificates import queries, services
 from course.certificates.forms import ReissueForm, RevokeForm
@@ -102,13 +103,22 @@ def roster(slug: str):
 @bp.get("/courses/<slug>/certificates.zip")
 @login_required
 def certificates_zip(slug: str):
+    """Built once per state of the course's certificates and kept in storage (see
+    queries.certificates_zip_key): a second download, from any instance, renders nothing."""
     course = get_staff_course(slug)
-    return _dated_download(
-        queries.certificates_zip(course.id), "application/zip", "certificates", course, "zip"
-    )
+    certificates = queries.course_certificates(course.id)
+    key = queries.certificates_zip_key(course.id, certificates)
+    files = storage()
+    if not files.exists(key):
+        files.put(key, queries.certificates_zip(certificates), "application/zip")
+    return files.download(key, _dated_name("certificates", course, "zip"), "application/zip")
 
 
 def _dated_download(data, mimetype: str, what: str, course, extension: str):
     """An export named for what it holds, its course and today's UTC date."""
+    return download_response(data, mimetype, _dated_name(what, course, extension))
+
+
+def _dated_name(what: str, course, extension: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return download_response(data, mimetype, f"{what}-{course.slug}-{stamp}.{extension}")
+    return f"{what}-{course.slug}-{stamp}.{extension}"

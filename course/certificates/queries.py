@@ -4,13 +4,18 @@ exports (the roster CSV and a ZIP of every PDF)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import zipfile
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from course.certificates import pdf
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
@@ -18,7 +23,7 @@ from course.certificates.models import (
     Certificate,
     CertificateEvent,
 )
-from course.certificates.pdf import certificate_pdf, pdf_filename
+from course.certificates.pdf import certificate_pdf, pdf_filename, verify_url
 
 ROSTER_COLUMNS = (
     "license_state",
@@ -93,12 +98,30 @@ def board_units(totals: list[dict]) -> str:
     return "; ".join(f"{t['board']}={t['units']:g} {t['unit']}" for t in totals)
 
 
-def certificates_zip(course_id: int) -> bytes:
+def certificates_zip(certificates: list[Certificate]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in course_certificates(course_id):
+        for certificate in certificates:
             archive.writestr(pdf_filename(certificate), certificate_pdf(certificate))
     return buffer.getvalue()
+
+
+def certificates_zip_key(course_id: int, certificates: list[Certificate]) -> str:
+    """The storage key of the ZIP of these certificates as they are now.
+
+    It is a hash of everything a PDF is drawn from (each snapshot, state and verification
+    link, and the PDF code itself), so an unchanged course is served the ZIP built before,
+    by whichever instance built it, and any issue, revocation or reissue makes a new one.
+    """
+    drawn_from = [[c.code, c.state.value, verify_url(c.code), c.snapshot] for c in certificates]
+    digest = hashlib.sha256(_pdf_code_hash().encode())
+    digest.update(json.dumps(drawn_from, sort_keys=True, default=str).encode())
+    return f"exports/certificates/{course_id}/{digest.hexdigest()}.zip"
+
+
+@cache
+def _pdf_code_hash() -> str:
+    return hashlib.sha256(Path(pdf.__file__).read_bytes()).hexdigest()
 
 
 def verification(certificate: Certificate, successor: Certificate | None) -> dict:

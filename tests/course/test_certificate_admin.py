@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.request
 import zipfile
 
 import pytest
@@ -178,3 +179,70 @@ def test_my_certificates_transcript(client, app):
     login(client, learner)
     html = client.get("/certificates").get_data(as_text=True)
     assert certificate.code in html and "6.75" in html and "0.675" in html and "Total" in html
+
+
+# The ZIP is built once per state of the course's certificates, kept in campus.storage.
+
+
+@pytest.fixture
+def admin_with_certificates(client, certified):
+    course, _, certificate = certified
+    login(client, make_user(Role.ADMIN))
+    return course, certificate
+
+
+def _count_renders(monkeypatch) -> list:
+    from course.certificates import queries
+
+    rendered = []
+    original = queries.certificate_pdf
+
+    def counting(certificate):
+        rendered.append(certificate.code)
+        return original(certificate)
+
+    monkeypatch.setattr(queries, "certificate_pdf", counting)
+    return rendered
+
+
+def test_zip_is_built_once_then_served_from_storage(
+    app, client, admin_with_certificates, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+    course, certificate = admin_with_certificates
+    rendered = _count_renders(monkeypatch)
+    url = f"/admin/courses/{course.slug}/certificates.zip"
+    first = client.get(url)
+    second = client.get(url)
+    assert rendered == [certificate.code]  # the second download rendered nothing
+    assert first.data == second.data
+    assert zipfile.ZipFile(io.BytesIO(second.data)).namelist()[0].endswith(".pdf")
+    assert second.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" in second.headers["Content-Disposition"]
+    assert len(list((tmp_path / "files").rglob("*.zip"))) == 1
+
+
+def test_a_new_certificate_makes_a_new_zip(
+    app, client, admin_with_certificates, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+    course, _ = admin_with_certificates
+    url = f"/admin/courses/{course.slug}/certificates.zip"
+    client.get(url)
+    make_certified(make_user(), course)
+    names = zipfile.ZipFile(io.BytesIO(client.get(url).data)).namelist()
+    assert len(names) == 2
+    assert len(list((tmp_path / "files").rglob("*.zip"))) == 2
+
+
+def test_zip_from_a_bucket_is_a_redirect_any_instance_can_give(
+    app, client, admin_with_certificates, bucket_settings, monkeypatch
+):
+    for name, value in bucket_settings.items():
+        monkeypatch.setitem(app.config, name, value)
+    course, certificate = admin_with_certificates
+    response = client.get(f"/admin/courses/{course.slug}/certificates.zip")
+    assert response.status_code == 303
+    with urllib.request.urlopen(response.headers["Location"]) as answer:  # noqa: S310
+        names = zipfile.ZipFile(io.BytesIO(answer.read())).namelist()
+    assert any(certificate.code in name for name in names)
