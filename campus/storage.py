@@ -37,6 +37,8 @@ class Storage(Protocol):
 
     def download(self, key: str, filename: str, content_type: str) -> Response: ...
 
+    def close(self) -> None: ...
+
 
 def check_key(key: str) -> str:
     """A key is a relative path of plain names: no '..', no leading '/', no backslash."""
@@ -82,6 +84,9 @@ class FolderStorage:
         response.headers["Content-Disposition"] = attachment_header(filename)
         response.headers["Cache-Control"] = "private, no-store"
         return response
+
+    def close(self) -> None:
+        """Nothing to release: files are opened per call."""
 
 
 class BucketStorage:
@@ -137,6 +142,10 @@ class BucketStorage:
         )
         return redirect(url, code=303)
 
+    def close(self) -> None:
+        """Close the client's pooled connections (a replaced storage would leak them)."""
+        self.client.close()
+
 
 def bucket_client(config: dict):
     """boto3's S3 client; empty key settings leave credentials to boto3's usual chain
@@ -183,6 +192,8 @@ def storage(app: Flask | None = None) -> Storage:
     settings = tuple(app.config[name] for name in SETTINGS)
     cached = app.extensions.get("campus.storage")
     if cached is None or cached[0] != settings:
+        if cached is not None:
+            cached[1].close()
         cached = (settings, build_storage(app.config))
         app.extensions["campus.storage"] = cached
     return cached[1]

@@ -63,6 +63,7 @@ def bucket_settings(s3_endpoint):
     settings["STORAGE_DIR"] = ""
     from campus.storage import build_storage
 
-    client = build_storage(settings).client
-    client.create_bucket(Bucket=settings["STORAGE_S3_BUCKET"])
+    made = build_storage(settings)
+    made.client.create_bucket(Bucket=settings["STORAGE_S3_BUCKET"])
+    made.close()
     return settings

@@ -14,11 +14,12 @@ from campus.storage import BucketStorage, FolderStorage, build_storage, check_ke
 @pytest.fixture(params=["folder", "bucket"])
 def any_storage(request, tmp_path):
     if request.param == "folder":
-        return FolderStorage(tmp_path / "files")
-    settings = request.getfixturevalue("bucket_settings")
-    made = build_storage(settings)
-    assert isinstance(made, BucketStorage)
-    return made
+        made = FolderStorage(tmp_path / "files")
+    else:
+        made = build_storage(request.getfixturevalue("bucket_settings"))
+        assert isinstance(made, BucketStorage)
+    yield made
+    made.close()
 
 
 def test_put_get_exists_delete(any_storage):
@@ -43,6 +44,7 @@ def test_bucket_keys_live_under_the_prefix(bucket_settings):
     made = build_storage(bucket_settings)
     made.put("x/y.txt", b"hello", "text/plain")
     listed = made.client.list_objects_v2(Bucket=bucket_settings["STORAGE_S3_BUCKET"])
+    made.close()
     assert [item["Key"] for item in listed["Contents"]] == ["campus-tests/x/y.txt"]
 
 
@@ -51,6 +53,7 @@ def test_bucket_download_is_a_presigned_link_that_names_the_file(app, bucket_set
     made.put("exports/a.zip", b"PK-bytes", "application/zip")
     with app.test_request_context():
         response = made.download("exports/a.zip", "certificates-é.zip", "application/zip")
+    made.close()
     assert response.status_code == 303
     link = response.headers["Location"]
     assert "X-Amz-Signature=" in link and "X-Amz-Expires=120" in link
@@ -61,6 +64,7 @@ def test_bucket_download_is_a_presigned_link_that_names_the_file(app, bucket_set
     with pytest.raises(urllib.error.HTTPError) as refused:  # an altered link is refused
         urllib.request.urlopen(link.replace("exports/a.zip", "exports/b.zip"))  # noqa: S310
     assert refused.value.code == 403
+    refused.value.close()
 
 
 def test_storage_follows_the_settings(app, monkeypatch, tmp_path):

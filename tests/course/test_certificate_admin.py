@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from campus.accounts.models import Role
 from campus.extensions import db
+from campus.storage import storage
 from course.certificates.models import Certificate, CertificateEvent
 from tests.factories import import_ce_course, make_certified, make_user
 from tests.helpers import login, login_url, post
@@ -246,3 +247,5 @@ def test_zip_from_a_bucket_is_a_redirect_any_instance_can_give(
     with urllib.request.urlopen(response.headers["Location"]) as answer:  # noqa: S310
         names = zipfile.ZipFile(io.BytesIO(answer.read())).namelist()
     assert any(certificate.code in name for name in names)
+    storage(app).close()
+    del app.extensions["campus.storage"]
