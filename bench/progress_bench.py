@@ -57,6 +57,10 @@ def make_app(database_url: str, secret: str, content_dir: str):
             "CONTENT_DIR": content_dir,
             "RATELIMIT_ENABLED": False,
             "PUBLIC_BASE_URL": "http://campus.test",
+            # As the served app (SECURE_COOKIES=0): the crafted cookie must carry its name,
+            # not the __Host- one a Secure configuration would give it.
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
         }
     )
 
