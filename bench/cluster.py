@@ -76,7 +76,7 @@ http {{
             secure_link_md5 "$secure_link_expires$uri {secret}";
             if ($secure_link = "") {{ return 403; }}
             if ($secure_link = "0") {{ return 410; }}
-            alias {content}/;
+            {cors}alias {content}/;
         }}
     }}
 }}
@@ -135,10 +135,19 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
 
 
 def start_nginx(
-    folder: Path, upstreams: list[str], content_dir: str, media_secret: str
+    folder: Path,
+    upstreams: list[str],
+    content_dir: str,
+    media_secret: str,
+    *,
+    port: int | None = None,
+    cors_origin: str = "",
 ) -> tuple[subprocess.Popen, str]:
-    """nginx in the foreground with a configuration of our own; (process, url)."""
-    port = free_port()
+    """nginx in the foreground with a configuration of our own; (process, url).
+
+    cors_origin: the site's origin, allowed to load signed media from another origin (as a
+    CDN must answer when MEDIA_URL_PREFIX names a different host)."""
+    port = port or free_port()
     nginx = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin") or "nginx"
     servers = "\n".join(
         f"        server {url.removeprefix('http://')} max_fails=0;" for url in upstreams
@@ -155,6 +164,9 @@ def start_nginx(
         signed=SIGNED_PREFIX,
         content=Path(content_dir).resolve(),
         secret=media_secret,
+        cors=f'add_header Access-Control-Allow-Origin "{cors_origin}" always;\n            '
+        if cors_origin
+        else "",
     )
     conf = folder / "nginx.conf"
     conf.write_text(config)
@@ -213,6 +225,12 @@ def instance_env(base_env: dict, redis_url: str, media_secret: str) -> dict:
     }
 
 
+def _overrides(base_env: dict) -> dict:
+    return (
+        {"MEDIA_URL_PREFIX": base_env["MEDIA_URL_PREFIX"]} if "MEDIA_URL_PREFIX" in base_env else {}
+    )
+
+
 def start_cluster(
     base_env: dict,
     count: int = 2,
@@ -220,24 +238,34 @@ def start_cluster(
     workers: int = 2,
     threads: int = 4,
     media_secret: str = "scale-out-media-secret-0123456789",  # noqa: S107 - loopback only
+    front_port: int | None = None,
+    cors_origin: str = "",
 ) -> Cluster:
     """`count` gunicorn instances of campus behind one nginx, sharing one Redis.
 
-    base_env holds what the caller decides: SECRET_KEY, DATABASE_URL, CONTENT_DIR...
+    base_env holds what the caller decides: SECRET_KEY, DATABASE_URL, CONTENT_DIR, and may
+    override MEDIA_URL_PREFIX (default: nginx's own /signed-media).
     """
     folder = Path(tempfile.mkdtemp(prefix="campus-cluster-"))
     os.chmod(folder, 0o755)  # noqa: S103 - nginx's workers read their configuration here
     redis_process, redis_url = start_redis(folder)
     cluster = Cluster([], "", redis_url, folder, processes=[redis_process])
     try:
-        env = instance_env(base_env, redis_url, media_secret)
+        env = {**instance_env(base_env, redis_url, media_secret), **_overrides(base_env)}
         for _ in range(count):
             process, url = start_gunicorn(
                 "campus:create_app()", env, workers=workers, threads=threads
             )
             cluster.gunicorns.append(process)
             cluster.instances.append(url)
-        nginx, front = start_nginx(folder, cluster.instances, env["CONTENT_DIR"], media_secret)
+        nginx, front = start_nginx(
+            folder,
+            cluster.instances,
+            env["CONTENT_DIR"],
+            media_secret,
+            port=front_port,
+            cors_origin=cors_origin,
+        )
         cluster.processes.insert(0, nginx)
         cluster.front = front
         with urllib.request.urlopen(front + "/healthz", timeout=5) as answer:  # noqa: S310

@@ -5,6 +5,7 @@ crossorigin attribute work together in a real browser."""
 import pytest
 
 from bench.cluster import SIGNED_PREFIX, missing, start_cluster
+from bench.common import free_port
 from tests.browser.conftest import screenshot
 from tests.factories import FIXTURE_CONTENT, PASSWORD, make_enrollment, make_user
 from tests.live_server import server_env
@@ -16,10 +17,20 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def front(app):
-    running = start_cluster(server_env({"CONTENT_DIR": str(FIXTURE_CONTENT)}), 2)
-    yield running.front
+@pytest.fixture(params=["same origin", "CDN origin"])
+def front(app, request):
+    """The site through nginx; in the CDN case the page is on http://localhost:<port> and
+    media links name http://127.0.0.1:<port>, another origin, which must answer CORS."""
+    port = free_port()
+    env = server_env({"CONTENT_DIR": str(FIXTURE_CONTENT)})
+    site = f"http://127.0.0.1:{port}"
+    cors_origin = ""
+    if request.param == "CDN origin":
+        site = f"http://localhost:{port}"
+        env["MEDIA_URL_PREFIX"] = f"http://127.0.0.1:{port}{SIGNED_PREFIX}"
+        cors_origin = site
+    running = start_cluster(env, 2, front_port=port, cors_origin=cors_origin)
+    yield site
     running.close()
 
 
@@ -51,4 +62,4 @@ def test_lesson_plays_from_its_signed_link_with_captions(front, page, course):
     captions = [status for status, url in media if "lesson-1.vtt?md5=" in url]
     assert video and set(video) <= {200, 206}, media
     assert captions == [200], media
-    screenshot(page, "lesson-from-signed-link")
+    screenshot(page, "lesson-from-signed-link-" + front.split(":")[1].strip("/"))
