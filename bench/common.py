@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -56,13 +57,17 @@ def start_gunicorn(
         "warning",
         app_spec,
     ]
+    # The server's log goes to a temporary file, not a pipe: nobody reads a pipe while the
+    # server runs, and a full one (64 KiB of tracebacks) would stop the server mid-run.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop_gunicorn
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    process.log = log
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a busy CI machine (or nice -n 19) starts it slowly
     while time.monotonic() < deadline:
@@ -73,7 +78,11 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    process.wait()
+    log.seek(0)
+    output = log.read().decode(errors="replace")[-2000:]
+    log.close()
+    raise RuntimeError("gunicorn did not start: " + output)
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:
@@ -82,8 +91,9 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-    if process.stderr:
-        process.stderr.close()
+    log = getattr(process, "log", None)
+    if log is not None:
+        log.close()
 
 
 def bare_app():
