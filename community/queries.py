@@ -139,6 +139,7 @@ class ThreadPage:
 
 def thread_page(thread: Thread, user, page: int) -> ThreadPage:
     """Posts numbered into pages: a range scan on (thread_id, number), authors joined."""
+    user = access.resolved(user)
     size = posts_per_page()
     pages = max((thread.post_count + size - 1) // size, 1)
     page = min(max(page, 1), pages)

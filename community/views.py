@@ -18,6 +18,7 @@ from campus.extensions import db, limiter
 from campus.forms import EmptyForm
 from campus.inputs import decode_json_object, int_arg, int_field
 from campus.markup import render_markdown
+from campus.timezones import moment_formatter
 from community import access, queries, services
 from community.access import get_category, get_forum_course, get_post, get_thread
 from community.forms import (
@@ -202,6 +203,7 @@ def _render_thread(course, thread, page, reply_form, status: int = 200):
         if page.accepted
         else None,
         csrf_field=_csrf_field(),
+        when=moment_formatter(access.resolved(current_user)),
     ), status
 
 
