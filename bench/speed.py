@@ -193,6 +193,8 @@ def heartbeat(args, database_url: str, tmp: Path) -> tuple[Figure, Figure, str]:
             for state in states:  # the reports were counted; the next run starts afresh
                 state.pop("report", None)
             beats.append(_load_figure(result))
+            if result.error_samples:
+                print(f"heartbeat errors ({result.errors}):", result.error_samples[:2])
             bare.append(
                 _load_figure(
                     run_load(
