@@ -80,6 +80,8 @@ def forum_index(slug: str):
         page=_page_arg(),
         filters=queries.FILTERS,
         can_start_here=category is None or access.can_start_in(current_user, category),
+        forum_base=url_for("community.forum_index", slug=course.slug),
+        when=moment_formatter(access.resolved(current_user)),
     )
 
 
