@@ -79,10 +79,11 @@ def wrk(url: str, seconds: float, cookie: str, threads: int, connections: int) -
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     )
+    # A run too short to complete any request (a warm-up on a busy machine) has no percentiles.
     return Figure(
         float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        _ms(latency["50"]),
-        _ms(latency["99"]),
+        _ms(latency["50"]) if "50" in latency else float("nan"),
+        _ms(latency["99"]) if "99" in latency else float("nan"),
         (int(errors.group(1)) if errors else 0)
         + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
     )
@@ -142,7 +143,7 @@ def pages(args, tmp: Path) -> tuple[dict[str, Figure], list[float]]:
     try:
         for url, jar in targets.values():
             check_ok(url, jar)
-            wrk(url, 1, jar, args.wrk_threads, args.connections)  # warm up
+            wrk(url, 2, jar, args.wrk_threads, args.connections)  # warm up
         for _ in range(args.runs):
             for label, (url, jar) in targets.items():
                 results[label].append(
