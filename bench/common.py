@@ -36,8 +36,10 @@ def start_gunicorn(
     health_path: str = "/healthz",
     workers: int = GUNICORN_WORKERS,
     threads: int = GUNICORN_THREADS,
+    worker_class: str = "gthread",
 ):
-    """Start gunicorn (gthread workers, keep-alive) on a free loopback port; (process, url)."""
+    """Start gunicorn (gthread workers by default, keep-alive) on a free loopback port;
+    (process, url)."""
     port = free_port()
     command = [
         sys.executable,
@@ -48,7 +50,7 @@ def start_gunicorn(
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--keep-alive",
         "5",
         "--bind",
@@ -98,7 +100,7 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
 
 def bare_app():
     """The ceiling: a Flask endpoint that parses the same JSON and answers JSON, no database."""
-    from flask import Flask, jsonify, request
+    from flask import Flask, jsonify, render_template_string, request
 
     app = Flask("bare")
 
@@ -106,12 +108,42 @@ def bare_app():
     def health():
         return "ok"
 
+    @app.get("/page")
+    def page():
+        # A template page with the same Jinja environment and escaping, and nothing else.
+        return render_template_string(BARE_PAGE, title="Bare page", items=range(10))
+
     @app.post("/beat")
     def beat():
         body = request.get_json()
         return jsonify(ok=True, intervals=len(body.get("intervals", [])))
 
     return app
+
+
+BARE_PAGE = """<!doctype html><html lang="en"><head><title>{{ title }}</title></head>
+<body><main><h1>{{ title }}</h1><ul>{% for i in items %}<li>Item {{ i }}</li>{% endfor %}</ul>
+</main></body></html>"""
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn master's worker processes (Linux /proc)."""
+    path = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    try:
+        return [int(pid) for pid in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of one process in MB (Linux /proc), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

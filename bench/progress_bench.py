@@ -50,6 +50,10 @@ def parse_args():
 def make_app(database_url: str, secret: str, content_dir: str):
     from campus import create_app
 
+    # As the served app (SECURE_COOKIES=0 on plain-HTTP loopback): otherwise the cookies
+    # signed here are named __Host-session and the server never reads them.
+    os.environ["SECURE_COOKIES"] = "0"
+
     return create_app(
         {
             "SECRET_KEY": secret,

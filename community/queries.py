@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from sqlalchemy import and_, func, select, text
+from sqlalchemy.orm import load_only
 
 from campus.accounts.models import User
 from campus.extensions import db
@@ -137,8 +138,28 @@ class ThreadPage:
         return self.last_shown > self.last_read
 
 
+# What a thread page shows of a post and its author: loading whole rows (the source text,
+# the search text, the author's account fields) cost a third of the query's time.
+SHOWN_COLUMNS = (
+    load_only(
+        Post.id,
+        Post.thread_id,
+        Post.author_id,
+        Post.number,
+        Post.body_html,
+        Post.created_at,
+        Post.edited_at,
+        Post.is_hidden,
+        Post.open_report_count,
+        raiseload=True,
+    ),
+    load_only(User.id, User.full_name, User.role, raiseload=True),
+)
+
+
 def thread_page(thread: Thread, user, page: int) -> ThreadPage:
     """Posts numbered into pages: a range scan on (thread_id, number), authors joined."""
+    user = access.resolved(user)
     size = posts_per_page()
     pages = max((thread.post_count + size - 1) // size, 1)
     page = min(max(page, 1), pages)
@@ -147,6 +168,7 @@ def thread_page(thread: Thread, user, page: int) -> ThreadPage:
         db.session.execute(
             select(Post, User)
             .join(User, User.id == Post.author_id)
+            .options(*SHOWN_COLUMNS)
             .where(Post.thread_id == thread.id, Post.number.between(first, first + size - 1))
             .order_by(Post.number)
         )

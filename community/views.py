@@ -18,7 +18,8 @@ from campus.extensions import db, limiter
 from campus.forms import EmptyForm
 from campus.inputs import decode_json_object, int_arg, int_field
 from campus.markup import render_markdown
-from community import access, queries, services
+from campus.timezones import moment_formatter, zone_of
+from community import access, post_fragments, queries, services
 from community.access import get_category, get_forum_course, get_post, get_thread
 from community.forms import (
     EditPostForm,
@@ -79,6 +80,8 @@ def forum_index(slug: str):
         page=_page_arg(),
         filters=queries.FILTERS,
         can_start_here=category is None or access.can_start_in(current_user, category),
+        forum_base=url_for("community.forum_index", slug=course.slug),
+        when=moment_formatter(access.resolved(current_user)),
     )
 
 
@@ -182,8 +185,9 @@ def _render_thread(course, thread, page, reply_form, status: int = 200):
     categories = queries.categories(course.id)
     move_form = MoveForm()
     move_form.category.choices = [SelectChoice(c.slug, c.title) for c in categories]
-    return render_template(
-        "community/thread.html",
+    viewer = access.resolved(current_user)
+    zone = zone_of(viewer)
+    context = dict(
         course=course,
         thread=thread,
         page=page,
@@ -202,7 +206,12 @@ def _render_thread(course, thread, page, reply_form, status: int = 200):
         if page.accepted
         else None,
         csrf_field=_csrf_field(),
-    ), status
+        when=moment_formatter(viewer),
+    )
+    context["posts_html"] = post_fragments.render_posts(
+        page.posts, context, zone.key, context["csrf_field"]
+    )
+    return render_template("community/thread.html", **context), status
 
 
 @bp.post("/t/<int:thread_id>/reply")

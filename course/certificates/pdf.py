@@ -7,9 +7,10 @@ Latin-1 (e.g. a name in another script) switches to DejaVu when the system has i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
+if TYPE_CHECKING:  # imported when a certificate is drawn: fpdf2 with fontTools and Pillow is
+    from fpdf import FPDF  # 20 MB of every worker's memory otherwise (bench/speed.py RSS)
 
 from campus.templating import long_date
 from campus.urls import external_url
@@ -63,6 +64,8 @@ def number(value: float) -> str:
 def render_certificate(
     snapshot: dict, code: str, verify_url: str, *, status: str = "valid"
 ) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="L", unit="mm", format="letter")
     pdf.set_title(f"CE certificate {code}")
     pdf.set_author(snapshot["provider_name"])
@@ -246,6 +249,8 @@ def _provider(s: dict) -> str:
 
 def _qr(pdf: FPDF, url: str, code: str, sans: str) -> None:
     """The QR code drawn as vector squares (one rectangle per dark run), crisp when printed."""
+    import segno
+
     qr = segno.make(url, error="m", micro=False)
     rows = list(qr.matrix)
     size, x0, y0 = 38.0, PAGE_W - 24 - 38.0, 128.0

@@ -21,10 +21,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Float, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from campus.accounts.models import User
-from campus.database import begin_write, insert_for
+from campus.database import begin_write, insert_for, is_postgres
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
@@ -43,6 +44,44 @@ RATE_TOLERANCE = 0.01
 # Sessions older than this no longer bound new credit (a day of watching at any rate
 # already exceeds any lesson).
 SESSION_WINDOW = timedelta(days=1)
+
+# A heartbeat's statements are built once (per database dialect where the SQL differs) and
+# run with bound parameters: building a statement and computing its cache key cost more
+# Python than running it (the ledger upsert's excluded columns, the budget's window query).
+_PREPARED: dict[tuple[str, str], object] = {}
+
+
+def _prepared(name: str, build):
+    """The statement ``build(dialect_name)`` returns, built on first use for this dialect."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _PREPARED.get((name, dialect))
+    if statement is None:
+        statement = _PREPARED[(name, dialect)] = build(dialect)
+    return statement
+
+
+ENROLLMENT_FOR_UPDATE = (
+    select(Enrollment)
+    .where(
+        Enrollment.user_id == bindparam("user_id"), Enrollment.course_id == bindparam("course_id")
+    )
+    .with_for_update()
+)
+LEARNER_FOR_NO_KEY_UPDATE = (
+    select(User.id).where(User.id == bindparam("user_id")).with_for_update(key_share=True)
+)
+SESSION_FOR_UPDATE = (
+    select(ViewingSession).where(ViewingSession.id == bindparam("session_id")).with_for_update()
+)
+PROGRESS_FOR_UPDATE = (
+    select(LessonProgress)
+    .where(
+        LessonProgress.user_id == bindparam("user_id"),
+        LessonProgress.lesson_id == bindparam("lesson_id"),
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 @dataclass
@@ -75,9 +114,7 @@ class HeartbeatResult:
 
 def _locked_enrollment(user, course: Course) -> Enrollment:
     enrollment = db.session.scalar(
-        select(Enrollment)
-        .where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
-        .with_for_update()
+        ENROLLMENT_FOR_UPDATE, {"user_id": user.id, "course_id": course.id}
     )
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise UserError("You are not enrolled in this course.", 403)
@@ -97,13 +134,11 @@ def _locked_session(user, lesson: Lesson, session_id: int) -> ViewingSession:
     """The beat's session, after locking the learner (one row): the learner's beats are
     serialized, so parallel tabs cannot each spend the same wall-clock budget. (Locking
     every recent session instead made each beat scan them all.) FOR NO KEY UPDATE: rows
-    that merely reference the user are not blocked."""
-    db.session.execute(
-        select(User.id).where(User.id == user.id).with_for_update(key_share=True)
-    ).all()
-    session = db.session.scalar(
-        select(ViewingSession).where(ViewingSession.id == session_id).with_for_update()
-    )
+    that merely reference the user are not blocked. SQLite has no row locks: its
+    BEGIN IMMEDIATE (begin_write) already serializes every writer, so it skips the lock."""
+    if is_postgres():
+        db.session.execute(LEARNER_FOR_NO_KEY_UPDATE, {"user_id": user.id}).all()
+    session = db.session.scalar(SESSION_FOR_UPDATE, {"session_id": session_id})
     if session is None:
         raise UserError("This viewing session does not exist.", 404)
     if session.user_id != user.id:
@@ -113,10 +148,9 @@ def _locked_session(user, lesson: Lesson, session_id: int) -> ViewingSession:
     return session
 
 
-def _elapsed_seconds(now: datetime, column):
-    """SQL for the seconds from ``column`` to ``now`` (SQLite keeps timestamps as text)."""
-    moment = literal(now, UTCDateTime())
-    if db.session.get_bind().dialect.name == "sqlite":
+def _elapsed_seconds(dialect: str, moment, column):
+    """SQL for the seconds from ``column`` to ``moment`` (SQLite keeps timestamps as text)."""
+    if dialect == "sqlite":
         return (func.julianday(moment) - func.julianday(column)) * 86400.0
     return func.extract("epoch", moment - column)
 
@@ -136,6 +170,25 @@ def session_budgets(
     """wall_clock_budget over the learner's recent sessions, computed by the database in
     one aggregate query: for every session start T up to the current one, (now - T + grace)
     x rate minus what sessions begun at or after T earned (window sums), the least of all."""
+    media, real_left = db.session.execute(
+        _prepared("session_budgets", _budget_statement),
+        {
+            "user_id": user.id,
+            "session_id": session.id,
+            "now": now,
+            "since": now - SESSION_WINDOW,
+            "current_start": session.started_at,
+            "max_rate": max_rate,
+            "grace": grace,
+        },
+    ).one()
+    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
+
+
+def _budget_statement(dialect: str):
+    """session_budgets' query, with its inputs as bound parameters."""
+    moment = bindparam("now", type_=UTCDateTime())
+    session_id = bindparam("session_id")
     newest_first = ViewingSession.started_at.desc()  # RANGE frame: ties count as later
     real = func.coalesce(ViewingSession.real_seconds, 0.0)
     recent = (
@@ -145,26 +198,28 @@ def session_budgets(
             func.sum(real).over(order_by=newest_first).label("real"),
         )
         .where(
-            ViewingSession.user_id == user.id,
-            or_(ViewingSession.started_at >= now - SESSION_WINDOW, ViewingSession.id == session.id),
+            ViewingSession.user_id == bindparam("user_id"),
+            or_(
+                ViewingSession.started_at >= bindparam("since", type_=UTCDateTime()),
+                ViewingSession.id == session_id,
+            ),
             # A session that earned nothing never binds (the next one that did, or the current
             # one, began later with the same credit after it), so empty ones are skipped.
-            or_(ViewingSession.credited_seconds > 0, real > 0, ViewingSession.id == session.id),
+            or_(ViewingSession.credited_seconds > 0, real > 0, ViewingSession.id == session_id),
         )
         .subquery()
     )
-    allowed = _at_least_zero(_elapsed_seconds(now, recent.c.started_at)) + grace
-    media, real_left = db.session.execute(
-        select(
-            func.min(allowed * max_rate - recent.c.media), func.min(allowed - recent.c.real)
-        ).where(recent.c.started_at <= literal(session.started_at, UTCDateTime()))
-    ).one()
-    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
+    elapsed = _elapsed_seconds(dialect, moment, recent.c.started_at)
+    allowed = _at_least_zero(dialect, elapsed) + bindparam("grace", type_=Float())
+    return select(
+        func.min(allowed * bindparam("max_rate", type_=Float()) - recent.c.media),
+        func.min(allowed - recent.c.real),
+    ).where(recent.c.started_at <= bindparam("current_start", type_=UTCDateTime()))
 
 
-def _at_least_zero(value):
+def _at_least_zero(dialect: str, value):
     """SQLite's two-argument max() is PostgreSQL's greatest()."""
-    if db.session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         return func.max(value, 0.0)
     return func.greatest(value, 0.0)
 
@@ -197,13 +252,8 @@ def wall_clock_budget(
 
 def _locked_progress(user, lesson: Lesson) -> LessonProgress:
     """The learner's row for the lesson, created if missing, locked until commit."""
-    query = (
-        select(LessonProgress)
-        .where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    progress = db.session.scalar(query)
+    keys = {"user_id": user.id, "lesson_id": lesson.id}
+    progress = db.session.scalar(PROGRESS_FOR_UPDATE, keys)
     if progress is None:
         now = utcnow()
         db.session.execute(
@@ -221,7 +271,7 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
             )
             .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
         )
-        progress = db.session.scalar(query)
+        progress = db.session.scalar(PROGRESS_FOR_UPDATE, keys)
     return progress
 
 
@@ -249,24 +299,38 @@ def _real_today(user, course: Course, day) -> float:
 
 
 def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> None:
-    statement = insert_for(TimeOnTask).values(
-        user_id=user.id,
-        lesson_id=lesson.id,
-        course_id=lesson.course_id,
-        day=day,
-        credited_seconds=seconds,
-        real_seconds=real,
-    )
     db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "lesson_id", "day"],
-            set_={
-                "credited_seconds": TimeOnTask.credited_seconds
-                + statement.excluded.credited_seconds,
-                "real_seconds": func.coalesce(TimeOnTask.real_seconds, 0.0)
-                + statement.excluded.real_seconds,
-            },
-        )
+        _prepared("ledger_upsert", _ledger_upsert),
+        {
+            "user_id": user.id,
+            "lesson_id": lesson.id,
+            "course_id": lesson.course_id,
+            "day": day,
+            "credited": seconds,
+            "real": real,
+        },
+    )
+
+
+def _ledger_upsert(dialect: str):
+    """Add to the learner's row for the lesson and day, creating it if missing."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    columns = TimeOnTask.__table__.c
+    statement = module.insert(TimeOnTask.__table__).values(
+        user_id=bindparam("user_id"),
+        lesson_id=bindparam("lesson_id"),
+        course_id=bindparam("course_id"),
+        day=bindparam("day", type_=columns.day.type),
+        credited_seconds=bindparam("credited", type_=Float()),
+        real_seconds=bindparam("real", type_=Float()),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "lesson_id", "day"],
+        set_={
+            "credited_seconds": columns.credited_seconds + statement.excluded.credited_seconds,
+            "real_seconds": func.coalesce(columns.real_seconds, 0.0)
+            + statement.excluded.real_seconds,
+        },
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 from wtforms import ValidationError
 
@@ -55,15 +55,19 @@ def _require_login() -> None:
         raise SignInNeeded("Please log in to record progress.", 401, "login")
 
 
+# Built once: every heartbeat runs it (see services._prepared for why).
+LESSON_WITH_COURSE = (
+    select(Lesson)
+    .join(Lesson.course)
+    .options(contains_eager(Lesson.course))
+    .where(Lesson.id == bindparam("lesson_id"))
+)
+
+
 def _api_lesson(lesson_id: int) -> Lesson:
     """The published lesson with its course loaded, for a signed-in user (one query)."""
     _require_login()
-    lesson = db.session.scalar(
-        select(Lesson)
-        .join(Lesson.course)
-        .options(contains_eager(Lesson.course))
-        .where(Lesson.id == lesson_id)
-    )
+    lesson = db.session.scalar(LESSON_WITH_COURSE, {"lesson_id": lesson_id})
     if lesson is None or not (lesson.is_published and lesson.course.is_published):
         raise UserError("This lesson is not available.", 404)
     return lesson

@@ -58,3 +58,23 @@ def test_a_signed_in_reader_sees_times_in_their_zone(client, course):
     login(client, user)
     html = client.get("/courses/test-course").get_data(as_text=True)
     assert "You enrolled on June 30, 2026." in html
+
+
+def test_moment_formatter_says_what_local_time_says_in_each_zone_and_season():
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from campus.timezones import moment_formatter
+
+    for zone in ("America/Chicago", "Asia/Tokyo", None, "Pacific/Honolulu"):
+        format_moment = moment_formatter(Someone(zone))
+        for days in (0, 45, 130, 200, 300):  # across daylight saving changes, AM and PM
+            moment = MOMENT + timedelta(days=days, hours=days % 13)
+            local = moment.astimezone(ZoneInfo(zone or "America/New_York"))
+            hour = local.hour % 12 or 12
+            expected = (
+                f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M %p} {local.tzname()}"
+            )
+            assert format_moment(moment) == expected
+            assert local_time(moment, user=Someone(zone)) == expected
+    assert moment_formatter(Someone(None))(None) == "—"
