@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from course.certificates import admin_views as certificates_admin
     from course.certificates import views as certificates
     from course.cli import course_cli
+    from course.completion import admin_views as completion_admin
     from course.completion import views as completion
     from course.progress import admin_views as progress_admin
     from course.progress import views as progress
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         progress.bp,
         progress_admin.bp,
         completion.bp,
+        completion_admin.bp,
         assessment_admin.bp,
         certificates.bp,
         certificates_admin.bp,

@@ -302,3 +302,35 @@ def search_posts(
     elif solved == "unsolved":
         query = query.where(Thread.is_question.is_(True), Thread.accepted_post_id.is_(None))
     return [SearchResult(*row) for row in db.session.execute(query).tuples()]
+
+
+UNANSWERED_SHOWN = 50
+
+
+@dataclass
+class UnansweredQuestion:
+    thread: Thread
+    author_name: str
+    age_days: int
+
+
+def unanswered_questions(course_id: int, now) -> tuple[list[UnansweredQuestion], int]:
+    """Visible questions nobody has replied to, oldest first (the instructor's queue), and
+    how many there are, in one query (the total is a window count)."""
+    rows = db.session.execute(
+        select(Thread, User.full_name, func.count().over().label("total"))
+        .join(User, User.id == Thread.author_id)
+        .where(
+            Thread.course_id == course_id,
+            Thread.is_question.is_(True),
+            Thread.is_hidden.is_(False),
+            Thread.accepted_post_id.is_(None),
+            Thread.post_count <= 1,
+        )
+        .order_by(Thread.created_at, Thread.id)
+        .limit(UNANSWERED_SHOWN)
+    ).all()
+    questions = [
+        UnansweredQuestion(thread, name, (now - thread.created_at).days) for thread, name, _ in rows
+    ]
+    return questions, rows[0].total if rows else 0
