@@ -145,3 +145,18 @@ def _register_blueprints(app: Flask) -> None:
     import community
 
     community.init_app(app)
+    _name_audit_targets()
+
+
+def _name_audit_targets() -> None:
+    """The audit log names each wing's rows (course titles, thread titles) through the
+    namers the wings provide; the kernel imports none of them itself."""
+    from campus.audit.queries import register_namer
+    from community.queries import post_names, thread_titles
+    from course.certificates.queries import certificate_names
+    from course.queries import course_titles
+
+    register_namer("course", course_titles)
+    register_namer("certificate", certificate_names)
+    register_namer("forum_thread", thread_titles)
+    register_namer("forum_post", post_names)

@@ -334,3 +334,19 @@ def unanswered_questions(course_id: int, now) -> tuple[list[UnansweredQuestion],
         UnansweredQuestion(thread, name, (now - thread.created_at).days) for thread, name, _ in rows
     ]
     return questions, rows[0].total if rows else 0
+
+
+def thread_titles(ids: set[int] | None) -> dict[int, str]:
+    """Thread titles by id, for the audit log: one query."""
+    query = select(Thread.id, Thread.title)
+    if ids is not None:
+        query = query.where(Thread.id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def post_names(ids: set[int] | None) -> dict[int, str]:
+    """A post named by its number and thread, for the audit log: one query."""
+    query = select(Post.id, Post.number, Thread.title).join(Thread, Thread.id == Post.thread_id)
+    if ids is not None:
+        query = query.where(Post.id.in_(ids))
+    return {i: f"post #{number} in “{title}”" for i, number, title in db.session.execute(query)}
