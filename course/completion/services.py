@@ -35,6 +35,8 @@ def remind_learner(actor, course: Course, learner, now: datetime) -> AuditEntry:
     )
     if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
         raise UserError(f"{learner.full_name} is not enrolled in {course.title}.", 409)
+    if learner.is_disabled:
+        raise UserError(f"{learner.full_name}'s account is disabled; no reminder is sent.", 409)
     last = last_reminded_at(course.id, learner.id)
     if last is not None and last > now - REMINDER_INTERVAL:
         raise UserError(

@@ -5,6 +5,7 @@ query count that does not grow with learners."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -232,6 +233,10 @@ def test_reminder_refusals(app, ce_course, smtp_server):
     assert (
         post(staff, f"/courses/{ce_course.slug}/learners/{stranger.id}/remind").status_code == 404
     )
+    learner.is_disabled = True
+    db.session.commit()
+    assert "account is disabled" in post(staff, url, follow_redirects=True).text
+    learner.is_disabled = False
     db.session.execute(update(Enrollment).values(status="withdrawn"))
     db.session.commit()
     refused = post(staff, url, follow_redirects=True)
@@ -361,3 +366,45 @@ def test_query_count_does_not_grow_with_learners(app, ce_course):
     assert "the first 100 shown" in html
     print(f"dashboard queries: {few} at 10 learners, {many} at 1,000 learners")
     assert few == many
+
+
+def test_two_reminders_at_once_send_one_on_postgresql(app, ce_course):
+    """The enrollment row is locked before the last reminder is read: of two staff clicking
+    at the same moment, one records the reminder and the other is told it already went."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the race needs a server database (set TEST_DATABASE_URL)")
+    from campus.errors import UserError
+    from course.completion.services import remind_learner
+    from course.models import Course
+
+    learner_id, course_id = learner_in(ce_course).id, ce_course.id
+    staff_ids = [make_user(Role.INSTRUCTOR).id for _ in range(4)]
+    barrier = threading.Barrier(len(staff_ids))
+    outcomes: list[str] = []
+
+    def click(staff_id: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                remind_learner(
+                    db.session.get(User, staff_id),
+                    db.session.get(Course, course_id),
+                    db.session.get(User, learner_id),
+                    utcnow(),
+                )
+                db.session.commit()
+                outcomes.append("sent")
+            except UserError as error:
+                db.session.rollback()
+                outcomes.append(str(error.status_code))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=click, args=(i,)) for i in staff_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["429", "429", "429", "sent"]
+    reminders = select(func.count(AuditEntry.id)).where(AuditEntry.action == "course.reminder")
+    assert db.session.scalar(reminders) == 1
