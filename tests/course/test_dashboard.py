@@ -408,3 +408,20 @@ def test_two_reminders_at_once_send_one_on_postgresql(app, ce_course):
     assert sorted(outcomes) == ["429", "429", "429", "sent"]
     reminders = select(func.count(AuditEntry.id)).where(AuditEntry.action == "course.reminder")
     assert db.session.scalar(reminders) == 1
+
+
+def test_a_course_without_post_test_or_certificate_has_a_shorter_funnel(app, course):
+    done = learner_in(course)
+    complete_lessons(done, course)
+    _age(done, course, 60)  # finished every step this course has: not stuck
+    idle = learner_in(course)
+    _age(idle, course, 60)
+    page = course_dashboard(course, 14, utcnow())
+    assert [(s.label, s.count) for s in page.funnel] == [
+        ("Enrolled", 2),
+        ("Started a lesson", 1),
+        ("Watched every lesson", 1),
+    ]
+    assert [s.learner.id for s in page.stuck] == [idle.id]
+    html = client_for(app, make_user(Role.ADMIN)).get(f"/courses/{course.slug}/dashboard").text
+    assert "Holds a certificate" not in html and "Has not started a lesson" in html
