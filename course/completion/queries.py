@@ -6,10 +6,12 @@ Computed for many courses at once in a constant number of queries (course page, 
 from __future__ import annotations
 
 import enum
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from campus.accounts.models import User
 from campus.audit.models import AuditEntry
@@ -146,7 +148,7 @@ class LessonStats:
     lesson: Lesson
     started: int
     completed: int
-    dropped: int  # completed the lesson before this one (or enrolled, for the first) but not this
+    dropped: int  # completed the lesson before (enrolled, for the first) but not this one
     median_viewing_seconds: float | None  # real viewing time of those who completed it
 
 
@@ -415,8 +417,9 @@ def _stuck_learners(
 
 
 def _lesson_stats(course: Course, lessons: list[Lesson], enrolled: int) -> list[LessonStats]:
-    """Per lesson: enrolled learners who started and completed it, the drop from the lesson
-    before, and the median real viewing time of its completers (two queries)."""
+    """Per lesson: enrolled learners who started and completed it, who completed the lesson
+    before but not this one, and the median real viewing time of its completers (three
+    queries)."""
     active = select(Enrollment.user_id).where(*_active_enrollment(course.id))
     mine = (LessonProgress.course_id == course.id, LessonProgress.user_id.in_(active))
     counts = {
@@ -431,17 +434,53 @@ def _lesson_stats(course: Course, lessons: list[Lesson], enrolled: int) -> list[
             .group_by(LessonProgress.lesson_id)
         )
     }
+    stopped = _stopped_after(lessons, mine)
     medians = _median_viewing_seconds(mine)
-    stats, before = [], enrolled
-    for lesson in lessons:
+    stats = []
+    for index, lesson in enumerate(lessons):
         started, completed = counts.get(lesson.id, (0, 0))
+        # The first lesson's "step before" is enrolling: enrolled, not completed it.
+        dropped = enrolled - completed if index == 0 else stopped.get(lessons[index - 1].id, 0)
         stats.append(
-            LessonStats(
-                lesson, started, completed, max(before - completed, 0), medians.get(lesson.id)
-            )
+            LessonStats(lesson, started, completed, max(dropped, 0), medians.get(lesson.id))
         )
-        before = completed
     return stats
+
+
+def _stopped_after(lessons: list[Lesson], conditions) -> dict[int, int]:
+    """For each lesson but the last: learners who completed it but not the next lesson in
+    course order (one query; the next lesson is a CASE over the ordered ids)."""
+    if len(lessons) < 2:
+        return {}
+    done = LessonProgress.completed_at.is_not(None)
+    following = case(
+        *[(LessonProgress.lesson_id == a.id, b.id) for a, b in itertools.pairwise(lessons)],
+        else_=None,
+    )
+    later = aliased(LessonProgress)
+    completed_next = (
+        select(later.id)
+        .where(
+            later.user_id == LessonProgress.user_id,
+            later.lesson_id == following,
+            later.completed_at.is_not(None),
+        )
+        .exists()
+    )
+    return dict(
+        db.session.execute(
+            select(LessonProgress.lesson_id, func.count(LessonProgress.id))
+            .where(
+                *conditions,
+                done,
+                LessonProgress.lesson_id.in_([lesson.id for lesson in lessons[:-1]]),
+                ~completed_next,
+            )
+            .group_by(LessonProgress.lesson_id)
+        )
+        .tuples()
+        .all()
+    )
 
 
 def _median_viewing_seconds(conditions) -> dict[int, float]:

@@ -425,3 +425,27 @@ def test_a_course_without_post_test_or_certificate_has_a_shorter_funnel(app, cou
     assert [s.learner.id for s in page.stuck] == [idle.id]
     html = client_for(app, make_user(Role.ADMIN)).get(f"/courses/{course.slug}/dashboard").text
     assert "Holds a certificate" not in html and "Has not started a lesson" in html
+
+
+def test_drop_off_follows_each_learner_not_the_difference_of_counts(ce_course):
+    """A learner who watched only the second lesson does not hide one who stopped after the
+    first: the counts are equal (2 and 2), yet one learner stopped before lesson two."""
+    first, second = _lessons(ce_course)
+    complete_lessons(learner_in(ce_course), ce_course, count=1)  # stopped after the first
+    both = learner_in(ce_course)
+    complete_lessons(both, ce_course)
+    skipper = learner_in(ce_course)
+    db.session.add(
+        LessonProgress(
+            user_id=skipper.id,
+            lesson_id=second.id,
+            course_id=ce_course.id,
+            watched_seconds=second.duration_seconds,
+            completed_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    stats = {s.lesson.id: s for s in course_dashboard(ce_course, 14, utcnow()).lessons}
+    assert (stats[first.id].completed, stats[second.id].completed) == (2, 2)
+    assert stats[first.id].dropped == 1  # the skipper enrolled and never completed lesson one
+    assert stats[second.id].dropped == 1
