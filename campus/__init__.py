@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from course.certificates import admin_views as certificates_admin
     from course.certificates import views as certificates
     from course.cli import course_cli
+    from course.completion import admin_views as completion_admin
     from course.completion import views as completion
     from course.progress import admin_views as progress_admin
     from course.progress import views as progress
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         progress.bp,
         progress_admin.bp,
         completion.bp,
+        completion_admin.bp,
         assessment_admin.bp,
         certificates.bp,
         certificates_admin.bp,
@@ -145,3 +147,18 @@ def _register_blueprints(app: Flask) -> None:
     import community
 
     community.init_app(app)
+    _name_audit_targets()
+
+
+def _name_audit_targets() -> None:
+    """The audit log names each wing's rows (course titles, thread titles) through the
+    namers the wings provide; the kernel imports none of them itself."""
+    from campus.audit.queries import register_namer
+    from community.queries import post_names, thread_titles
+    from course.certificates.queries import certificate_names
+    from course.queries import course_titles
+
+    register_namer("course", course_titles)
+    register_namer("certificate", certificate_names)
+    register_namer("forum_thread", thread_titles)
+    register_namer("forum_post", post_names)

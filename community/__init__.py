@@ -12,16 +12,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """The bell's count on every page, a lesson's threads on the lesson page, the
-    categories seeded when a course is imported, and the search index kept out of
+    categories seeded when a course is imported, the unanswered questions on the instructor
+    dashboard, and the search index kept out of
     Alembic's autogenerate."""
     from community.models import alembic_include_object
     from community.services import seed_forum_categories
-    from community.templating import forum_context, lesson_threads_for
-    from course.signals import course_imported
+    from community.templating import dashboard_panel, forum_context, lesson_threads_for
+    from course.signals import course_imported, dashboard_panels
 
     app.context_processor(forum_context)
     app.add_template_global(lesson_threads_for, "forum_lesson_threads")
     course_imported.connect(seed_forum_categories)
+    dashboard_panels.connect(dashboard_panel)
     migrate = app.extensions.get("migrate")
     if migrate is not None:
         migrate.configure_args.setdefault("include_object", alembic_include_object)

@@ -324,3 +324,51 @@ def search_posts(
     elif solved == "unsolved":
         query = query.where(Thread.is_question.is_(True), Thread.accepted_post_id.is_(None))
     return [SearchResult(*row) for row in db.session.execute(query).tuples()]
+
+
+UNANSWERED_SHOWN = 50
+
+
+@dataclass
+class UnansweredQuestion:
+    thread: Thread
+    author_name: str
+    age_days: int
+
+
+def unanswered_questions(course_id: int, now) -> tuple[list[UnansweredQuestion], int]:
+    """Visible questions nobody has replied to, oldest first (the instructor's queue), and
+    how many there are, in one query (the total is a window count)."""
+    rows = db.session.execute(
+        select(Thread, User.full_name, func.count().over().label("total"))
+        .join(User, User.id == Thread.author_id)
+        .where(
+            Thread.course_id == course_id,
+            Thread.is_question.is_(True),
+            Thread.is_hidden.is_(False),
+            Thread.accepted_post_id.is_(None),
+            Thread.post_count <= 1,
+        )
+        .order_by(Thread.created_at, Thread.id)
+        .limit(UNANSWERED_SHOWN)
+    ).all()
+    questions = [
+        UnansweredQuestion(thread, name, (now - thread.created_at).days) for thread, name, _ in rows
+    ]
+    return questions, rows[0].total if rows else 0
+
+
+def thread_titles(ids: set[int] | None) -> dict[int, str]:
+    """Thread titles by id, for the audit log: one query."""
+    query = select(Thread.id, Thread.title)
+    if ids is not None:
+        query = query.where(Thread.id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())
+
+
+def post_names(ids: set[int] | None) -> dict[int, str]:
+    """A post named by its number and thread, for the audit log: one query."""
+    query = select(Post.id, Post.number, Thread.title).join(Thread, Thread.id == Post.thread_id)
+    if ids is not None:
+        query = query.where(Post.id.in_(ids))
+    return {i: f"post #{number} in “{title}”" for i, number, title in db.session.execute(query)}

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from community import queries
 from community.notifications import queries as notification_queries
+from course.signals import DashboardPanel
 
 
 class _LazyCount:
@@ -38,3 +39,13 @@ def lesson_threads_for(lesson):
     if not current_user.is_authenticated:
         return []
     return queries.lesson_threads(lesson.id, current_user)
+
+
+def dashboard_panel(course, now, **_):
+    """The forum's section of a course's instructor dashboard: unanswered questions by age
+    (connected to course.signals.dashboard_panels)."""
+    questions, total = queries.unanswered_questions(course.id, now)
+    return DashboardPanel(
+        "community/_dashboard_questions.html",
+        {"questions": questions, "total": total, "shown": queries.UNANSWERED_SHOWN},
+    )

@@ -158,3 +158,11 @@ def dashboard_rows(user) -> list[tuple[Enrollment, Course]]:
             .order_by(Enrollment.enrolled_at.desc())
         ).tuples()
     )
+
+
+def course_titles(ids: set[int] | None) -> dict[int, str]:
+    """Course titles by id (every course for None), for the audit log: one query."""
+    query = select(Course.id, Course.title)
+    if ids is not None:
+        query = query.where(Course.id.in_(ids))
+    return dict(db.session.execute(query).tuples().all())

@@ -25,7 +25,12 @@ def audit_log():
     before_id = queries.parse_int(request.args.get("before"))
     page = queries.audit_page(audit_filter, before_id)
     return render_template(
-        "campus/audit/log.html", page=page, audit_filter=audit_filter, args=audit_filter.as_args()
+        "campus/audit/log.html",
+        page=page,
+        audit_filter=audit_filter,
+        args=audit_filter.as_args(),
+        courses=queries.course_options(),
+        actions=queries.known_actions(),
     )
 
 

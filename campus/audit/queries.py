@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy import Select, select
 
 from campus.accounts.models import User, normalize_email
 from campus.audit.models import AuditEntry
+from campus.enrollment.models import Enrollment, EnrollmentCode
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
 
@@ -29,7 +31,83 @@ CSV_HEADER = (
     "before",
     "after",
     "note",
+    "target_name",
+    "course_title",
 )
+CSV_BATCH = 500
+
+#: Names rows of one target type for the page: given ids, {id: label} in one query; given
+#: None, every row (used for courses only, to fill the course filter).
+TargetNamer = Callable[[set[int] | None], dict[int, str]]
+_namers: dict[str, TargetNamer] = {}
+
+
+def register_namer(target_type: str, namer: TargetNamer) -> None:
+    """Each wing names its own rows (a course's title, a thread's title); the kernel stays
+    ignorant of them. campus.create_app registers the wings' namers."""
+    _namers[target_type] = namer
+
+
+def name_targets(entries: Iterable[AuditEntry]) -> dict[tuple[str, int], str]:
+    """Labels for every target and course of these entries: one query per target type
+    present (a handful), never one per row."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for entry in entries:
+        if entry.target_id is not None:
+            wanted[entry.target_type].add(entry.target_id)
+        if entry.course_id is not None:
+            wanted["course"].add(entry.course_id)
+    names = {}
+    for target_type, ids in wanted.items():
+        namer = _namers.get(target_type)
+        if namer is not None:
+            names.update({(target_type, i): label for i, label in namer(ids).items()})
+    return names
+
+
+def course_options() -> list[tuple[int, str]]:
+    """(id, title) of every course, by title, for the course filter."""
+    namer = _namers.get("course")
+    titles = namer(None) if namer else {}
+    return sorted(titles.items(), key=lambda pair: pair[1].lower())
+
+
+def known_actions() -> list[str]:
+    """Every action recorded so far, for the filter's suggestions (one query)."""
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
+
+
+def user_names(ids: set[int] | None) -> dict[int, str]:
+    query = select(User.id, User.full_name, User.email)
+    if ids is not None:
+        query = query.where(User.id.in_(ids))
+    return {i: f"{name} <{email}>" for i, name, email in db.session.execute(query)}
+
+
+def enrollment_names(ids: set[int] | None) -> dict[int, str]:
+    """An enrollment is named by its learner."""
+    query = select(Enrollment.id, User.full_name, User.email).join(
+        User, User.id == Enrollment.user_id
+    )
+    if ids is not None:
+        query = query.where(Enrollment.id.in_(ids))
+    return {i: f"{name} <{email}>" for i, name, email in db.session.execute(query)}
+
+
+def code_names(ids: set[int] | None) -> dict[int, str]:
+    query = select(EnrollmentCode.id, EnrollmentCode.code, EnrollmentCode.label)
+    if ids is not None:
+        query = query.where(EnrollmentCode.id.in_(ids))
+    return {
+        i: f"{code} ({label})" if label else code for i, code, label in db.session.execute(query)
+    }
+
+
+register_namer("user", user_names)
+register_namer("enrollment", enrollment_names)
+register_namer("enrollment_code", code_names)
 
 
 @dataclass(frozen=True)
@@ -112,17 +190,32 @@ def _filtered(f: AuditFilter) -> Select:
 class AuditPage:
     rows: list[tuple[AuditEntry, User | None]]
     older_than: int | None  # the id to continue from, when more rows exist
+    names: dict[tuple[str, int], str]  # (target type, id) -> label; ("course", id) -> title
+
+    def target_label(self, entry: AuditEntry) -> str:
+        if entry.target_id is None:
+            return entry.target_type
+        name = self.names.get((entry.target_type, entry.target_id))
+        label = entry.target_type.replace("_", " ")
+        return f"{label}: {name}" if name else f"{label} {entry.target_id}"
+
+    def course_label(self, entry: AuditEntry) -> str:
+        if entry.course_id is None:
+            return ""
+        return self.names.get(("course", entry.course_id)) or f"course {entry.course_id}"
 
 
 def audit_page(f: AuditFilter, before_id: int | None = None) -> AuditPage:
-    """Newest first, PAGE_SIZE rows, in one query whatever the filter."""
+    """Newest first, PAGE_SIZE rows, in one query whatever the filter, plus one per kind
+    of target on the page to name them."""
     query = _filtered(f)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
     rows = db.session.execute(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = [tuple(row) for row in rows[:PAGE_SIZE]]
-    return AuditPage(rows=rows, older_than=rows[-1][0].id if more else None)
+    names = name_targets(entry for entry, _ in rows)
+    return AuditPage(rows=rows, older_than=rows[-1][0].id if more else None, names=names)
 
 
 def audit_csv(f: AuditFilter) -> str:
@@ -142,24 +235,32 @@ def _csv_chunks(f: AuditFilter) -> Iterator[str]:
 
     writer.writerow(CSV_HEADER)
     yield flush()
-    query = _filtered(f).order_by(AuditEntry.id).execution_options(yield_per=500)
-    for entry, actor in db.session.execute(query):
-        writer.writerow(
-            [
-                entry.id,
-                entry.created_at.isoformat(timespec="seconds"),
-                spreadsheet_cell(actor.email if actor else "command line"),
-                spreadsheet_cell(actor.full_name if actor else ""),
-                entry.action,
-                entry.target_type,
-                entry.target_id if entry.target_id is not None else "",
-                entry.course_id if entry.course_id is not None else "",
-                spreadsheet_cell(_json(entry.before)),
-                spreadsheet_cell(_json(entry.after)),
-                spreadsheet_cell(entry.note),
-            ]
-        )
+    query = _filtered(f).order_by(AuditEntry.id).execution_options(yield_per=CSV_BATCH)
+    for batch in db.session.execute(query).partitions(CSV_BATCH):
+        page = AuditPage(rows=list(batch), older_than=None, names=name_targets(e for e, _ in batch))
+        for entry, actor in page.rows:
+            _write_row(writer, page, entry, actor)
         yield flush()
+
+
+def _write_row(writer, page: AuditPage, entry: AuditEntry, actor: User | None) -> None:
+    writer.writerow(
+        [
+            entry.id,
+            entry.created_at.isoformat(timespec="seconds"),
+            spreadsheet_cell(actor.email if actor else "command line"),
+            spreadsheet_cell(actor.full_name if actor else ""),
+            entry.action,
+            entry.target_type,
+            entry.target_id if entry.target_id is not None else "",
+            entry.course_id if entry.course_id is not None else "",
+            spreadsheet_cell(_json(entry.before)),
+            spreadsheet_cell(_json(entry.after)),
+            spreadsheet_cell(entry.note),
+            spreadsheet_cell(page.names.get((entry.target_type, entry.target_id), "")),
+            spreadsheet_cell(page.names.get(("course", entry.course_id), "")),
+        ]
+    )
 
 
 def _json(value) -> str:

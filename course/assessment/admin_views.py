@@ -1,4 +1,5 @@
-"""Staff pages on the assessment: evaluation results (page and CSV) and post-test totals."""
+"""Staff pages on the assessment: evaluation results (page and CSV), post-test totals and
+the post-test item analysis (page and CSV)."""
 
 from __future__ import annotations
 
@@ -42,4 +43,26 @@ def evaluation_csv(slug: str):
         queries.evaluation_csv(course.id, assessment.evaluation_items),
         "text/csv",
         f"evaluation-{course.slug}.csv",
+    )
+
+
+@bp.get("/admin/courses/<slug>/item-analysis")
+@staff_required
+def item_analysis(slug: str):
+    course, _ = _staff_assessment(slug)
+    return render_template(
+        "course/assessment/item_analysis.html",
+        course=course,
+        page=queries.item_analysis_page(course.id),
+    )
+
+
+@bp.get("/admin/courses/<slug>/item-analysis.csv")
+@staff_required
+def item_analysis_csv(slug: str):
+    course, _ = _staff_assessment(slug)
+    return download_response(
+        queries.item_analysis_csv(queries.item_analysis_page(course.id)),
+        "text/csv",
+        f"item-analysis-{course.slug}.csv",
     )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from campus.accounts.models import User
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from course.assessment import item_analysis
 from course.assessment.models import (
     CourseAssessment,
     EvaluationResponse,
@@ -191,3 +192,107 @@ def find_evaluation(user_id: int, course_id: int) -> EvaluationResponse | None:
             EvaluationResponse.user_id == user_id, EvaluationResponse.course_id == course_id
         )
     )
+
+
+@dataclass
+class ItemAnalysis:
+    learners: int  # first attempts analysed
+    items: list[item_analysis.ItemResult]
+    objectives: list[item_analysis.ObjectiveResult]
+    flag_counts: dict[str, int]
+    min_responses: int
+
+
+def item_analysis_page(course_id: int) -> ItemAnalysis:
+    """Item analysis of each learner's first submitted attempt, in two queries."""
+    questions = db.session.scalars(
+        select(PostTestQuestion)
+        .where(PostTestQuestion.course_id == course_id)
+        .order_by(PostTestQuestion.is_retired, PostTestQuestion.position)
+    ).all()
+    items = [
+        item_analysis.Item(
+            id=q.id,
+            key=q.key,
+            objective=q.objective,
+            prompt=q.prompt,
+            choices=tuple(c["id"] for c in q.choices),
+            correct=frozenset(q.correct),
+        )
+        for q in questions
+    ]
+    first = (
+        select(PostTestAttempt.user_id, func.min(PostTestAttempt.number).label("number"))
+        .where(PostTestAttempt.course_id == course_id, PostTestAttempt.submitted_at.is_not(None))
+        .group_by(PostTestAttempt.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(PostTestAttempt.layout, PostTestAttempt.answers)
+        .join(
+            first,
+            (first.c.user_id == PostTestAttempt.user_id)
+            & (first.c.number == PostTestAttempt.number),
+        )
+        .where(PostTestAttempt.course_id == course_id)
+        .order_by(PostTestAttempt.id)
+    ).all()
+    attempts = [
+        item_analysis.Answers(
+            shown=tuple(entry["question"] for entry in layout),
+            picked={int(key): frozenset(value) for key, value in (answers or {}).items()},
+        )
+        for layout, answers in rows
+    ]
+    results = item_analysis.analyse(items, attempts)
+    return ItemAnalysis(
+        learners=len(attempts),
+        items=results,
+        objectives=item_analysis.by_objective(results),
+        flag_counts=item_analysis.flag_counts(results),
+        min_responses=item_analysis.MIN_RESPONSES,
+    )
+
+
+ITEM_CSV_HEADER = (
+    "key",
+    "objective",
+    "prompt",
+    "correct_choices",
+    "responses",
+    "difficulty",
+    "point_biserial",
+    "upper_lower",
+    "choice_counts",
+    "blank",
+    "flags",
+)
+
+
+def item_analysis_csv(page: ItemAnalysis) -> str:
+    """One row per item; text cells are spreadsheet-safe (no formula can run)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ITEM_CSV_HEADER)
+    for r in page.items:
+        counts = " ".join(f"{choice}={count}" for choice, count in r.choice_counts.items())
+        writer.writerow(
+            [
+                spreadsheet_cell(r.item.key),
+                spreadsheet_cell(r.item.objective),
+                spreadsheet_cell(r.item.prompt),
+                spreadsheet_cell(",".join(sorted(r.item.correct))),
+                r.responses,
+                _decimal(r.difficulty),
+                _decimal(r.point_biserial),
+                _decimal(r.upper_lower),
+                spreadsheet_cell(counts),
+                r.blank,
+                spreadsheet_cell("; ".join(r.flags)),
+            ]
+        )
+    return out.getvalue()
+
+
+def _decimal(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
