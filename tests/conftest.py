@@ -43,6 +43,12 @@ def app_settings() -> dict:
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "campus.test",
+        # Each job runs right after the commit that queued it, in its own context; the
+        # worker, SQLite and Redis queues have their own tests (tests/campus/jobs/).
+        "JOBS_URL": "immediate://",
+        "JOBS_QUEUE_NAME": f"campus-test-{os.getpid()}",
+        "JOBS_RETRY_DELAY": 1,
+        "JOBS_LEASE_SECONDS": 2,
     }
 
 
@@ -57,8 +63,7 @@ class FreshContextClient(FlaskClient):
 
     The tests hold an app context for database access; without this, requests would
     share its ``g`` (and Flask-Login's cached user) and its database session. Like a real
-    server, it reads the whole body and then closes the response, which runs the work
-    queued with campus.after_response (forum emails).
+    server, it reads the whole body and then closes the response.
     """
 
     def open(self, *args, **kwargs):

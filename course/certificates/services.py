@@ -13,6 +13,7 @@ from campus.audit.services import record as audit
 from campus.database import begin_write, insert_for
 from campus.errors import UserError
 from campus.extensions import db
+from campus.jobs.services import enqueue
 from campus.models import utcnow
 from campus.timezones import local_date
 from course import board_rules, ce_rules
@@ -80,6 +81,8 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
         if certificate is None:
             raise
         return certificate, False
+    # Committed with the certificate, so the email exists exactly when the certificate does.
+    enqueue("certificates.email", certificate.id, key=f"certificate-email:{certificate.id}")
     return certificate, True
 
 
@@ -114,6 +117,7 @@ def report_incomplete_ce(
     )
     if alert.sent_at is not None:
         return f"{refusal.message} The provider has been told.", None
+    enqueue("certificates.ce_settings_alert", alert.id, key=f"ce-settings-alert:{alert.id}")
     return f"{refusal.message} The provider is being told by email now.", alert
 
 
