@@ -30,7 +30,9 @@ def enqueue(name: str, *args, key: str | None = None) -> Job:
     if (name, args) in wanted:
         return db.session.get(Job, wanted[(name, args)])
     if key is not None:
-        job = _insert_keyed(name, list(args), key)
+        job, inserted = _insert_keyed(name, list(args), key)
+        if not inserted:  # already asked for: its own push (or retry) wakes it
+            return job
     else:
         job = Job(name=name, args=list(args), run_after=utcnow())
         db.session.add(job)
@@ -39,9 +41,10 @@ def enqueue(name: str, *args, key: str | None = None) -> Job:
     return job
 
 
-def _insert_keyed(name: str, args: list, key: str) -> Job:
-    """INSERT ... ON CONFLICT DO NOTHING on the key, then the row, whoever inserted it."""
-    db.session.execute(
+def _insert_keyed(name: str, args: list, key: str) -> tuple[Job, bool]:
+    """INSERT ... ON CONFLICT DO NOTHING on the key: (the row, whoever inserted it; whether
+    this call did)."""
+    inserted = db.session.execute(
         insert_for(Job)
         .values(
             name=name,
@@ -54,8 +57,8 @@ def _insert_keyed(name: str, args: list, key: str) -> Job:
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return db.session.scalar(select(Job).where(Job.key == key))
+    ).rowcount
+    return db.session.scalar(select(Job).where(Job.key == key)), bool(inserted)
 
 
 def retry_dead(actor, job: Job) -> Job:

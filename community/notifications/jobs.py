@@ -150,19 +150,20 @@ def send_event_emails(thread_id: int | None = None) -> int:
     """Email members who chose one email per event, over one connection; the number sent.
 
     The job a new notification schedules for its thread (and, with no thread, the
-    periodic one that catches whatever is left). Each notification is leased, sent, then
-    marked emailed on its own, so a second run (a retry, a duplicate delivery, a worker
-    restarted after kill -9) sends only what is still unsent. A mail-server failure
-    releases the rest and raises, and the queue retries the job with backoff.
+    periodic one that catches whatever is left). Each notification is leased just before
+    its email is sent and marked emailed right after, so a second run (a retry, a
+    duplicate delivery, a worker restarted after kill -9, even one running alongside)
+    sends only what is still unsent. A mail-server failure (connecting included) raises,
+    and the queue retries the job with backoff.
     """
     pending = _pending(EmailMode.EVENT.value, thread_id)
-    claimed = _claim([notification.id for notification, *_ in pending])
-    mine = [item for item in pending if item[0].id in claimed]
     sent = 0
-    try:
-        with mail_connection() as send:
-            for notification, user, thread, course in mine:
-                subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+    with mail_connection() as send:
+        for notification, user, thread, course in pending:
+            if not _claim([notification.id]):  # another worker is sending it, or sent it
+                continue
+            subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+            try:
                 send(
                     _message(
                         user,
@@ -173,12 +174,12 @@ def send_event_emails(thread_id: int | None = None) -> int:
                         course=course,
                     )
                 )
-                _mark_emailed([notification.id])
-                sent += 1
-    except (smtplib.SMTPException, OSError):
-        log.warning("forum email stopped; %d left for the retry", len(mine) - sent)
-        _release([notification.id for notification, *_ in mine[sent:]])
-        raise
+            except (smtplib.SMTPException, OSError):
+                log.warning("forum email stopped after %d of %d", sent, len(pending))
+                _release([notification.id])
+                raise
+            _mark_emailed([notification.id])
+            sent += 1
     return sent
 
 
