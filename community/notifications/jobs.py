@@ -97,8 +97,7 @@ def _claim(ids: list[int]) -> set[int]:
             update(Notification)
             .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), _not_leased(now))
             .values(
-                email_lease_until=now
-                + timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
+                email_lease_until=now + timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
             )
             .returning(Notification.id)
         )
