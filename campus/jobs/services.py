@@ -57,8 +57,9 @@ def _insert_keyed(name: str, args: list, key: str) -> tuple[Job, bool]:
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["key"])
-    ).rowcount
-    return db.session.scalar(select(Job).where(Job.key == key)), bool(inserted)
+        .returning(Job.id)
+    ).scalar()
+    return db.session.scalar(select(Job).where(Job.key == key)), inserted is not None
 
 
 def retry_dead(actor, job: Job) -> Job:
