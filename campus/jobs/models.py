@@ -41,3 +41,9 @@ class Job(db.Model):
     def label(self) -> str:
         """The job as a person reads it: forum.event_emails(12)."""
         return f"{self.name}({', '.join(map(str, self.args))})"
+
+    @property
+    def error_summary(self) -> str:
+        """The last line of the last error (for a traceback, the exception and its message)."""
+        lines = self.last_error.strip().splitlines()
+        return lines[-1] if lines else ""
