@@ -52,6 +52,7 @@ def load_config(instance_path: Path) -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "campus@localhost"),
         "MAIL_DIR": os.environ.get("MAIL_DIR", str(instance_path / "mail")),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance_path / "exports")),
         "JOBS_URL": os.environ.get("JOBS_URL", ""),
         "JOBS_QUEUE_NAME": os.environ.get("JOBS_QUEUE_NAME", "campus"),
         "JOBS_WORKERS": _int("JOBS_WORKERS", 2),

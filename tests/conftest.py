@@ -4,6 +4,7 @@ emptied between tests; a test client; a live gunicorn server for browser tests."
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ def app_settings() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "CONTENT_DIR": str(FIXTURE_CONTENT),
         "MAIL_DIR": str(_TMP / "mail"),
+        "EXPORT_DIR": str(_TMP / "exports"),
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "campus.test",
@@ -119,6 +121,7 @@ def _clean_state(request, app):
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        shutil.rmtree(app.config["EXPORT_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

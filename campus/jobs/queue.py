@@ -3,7 +3,7 @@
 - empty (the default): SQLite in instance/jobs.sqlite3, no service to run (`make run`).
 - redis://...: Redis, for several app instances and workers.
 - immediate://: no queue at all; each job runs in the committing process right after the
-  commit (the test suite; a one-off script).
+  commit, or once the response is sent when a request committed it (the test suite).
 
 Huey removes a message before running it, so a worker killed mid-job takes its message
 with it. That is why the job row, not the message, is the record: a message only says
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, after_this_request, current_app, g, has_request_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 
@@ -97,13 +97,18 @@ def _job_context(app: Flask) -> Iterator[None]:
         f"http://{app.config['SERVER_NAME']}" if app.config.get("SERVER_NAME") else None
     )
     with app.app_context(), app.test_request_context("/", base_url=base or "http://localhost"):
+        g.campus_job = True  # not a real request: nothing waits for a response to close
         yield
 
 
 def push(wakeups: list[runner.Wakeup], app: Flask | None = None) -> None:
     """Send the queue a message per wake-up. A queue that is down loses nothing: the rows
     are in the database and the sweep pushes them again."""
+    app = app or current_app._get_current_object()
     huey = queue(app)
+    if huey.immediate and has_request_context() and not g.get("campus_job") and wakeups:
+        _once_the_response_is_sent(app, wakeups)
+        return
     for wakeup in wakeups:
         try:
             if wakeup.delay > 0:
@@ -112,6 +117,16 @@ def push(wakeups: list[runner.Wakeup], app: Flask | None = None) -> None:
                 huey.campus_run_job(wakeup.job_id)
         except Exception:  # the queue's own errors (Redis down, SQLite locked) vary
             log.warning("job %d not queued now; the sweep will queue it", wakeup.job_id)
+
+
+def _once_the_response_is_sent(app: Flask, wakeups: list[runner.Wakeup]) -> None:
+    """immediate:// inside a request: run the jobs when the server closes the response, as a
+    worker would run them after the commit, so the request itself stays one transaction."""
+
+    @after_this_request
+    def attach(response):
+        response.call_on_close(lambda: push(wakeups, app))
+        return response
 
 
 def _after_commit(session) -> None:

@@ -12,6 +12,7 @@ from campus.accounts.models import User
 from campus.errors import user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
+from campus.forms import EmptyForm
 from course.access import get_staff_course, require_staff
 from course.certificates import queries, services
 from course.certificates.forms import ReissueForm, RevokeForm
@@ -102,10 +103,28 @@ def roster(slug: str):
 @bp.get("/courses/<slug>/certificates.zip")
 @login_required
 def certificates_zip(slug: str):
+    """The ZIP when it is built for the certificates as they are now; otherwise a page that
+    says where it stands (a job builds it: zipping every PDF would hold a web worker)."""
     course = get_staff_course(slug)
-    return _dated_download(
-        queries.certificates_zip(course.id), "application/zip", "certificates", course, "zip"
+    export = queries.zip_export(course.id)
+    if export.ready:
+        return _dated_download(
+            export.path.read_bytes(), "application/zip", "certificates", course, "zip"
+        )
+    return render_template(
+        "course/certificates/zip_export.html", course=course, export=export, form=EmptyForm()
     )
+
+
+@bp.post("/courses/<slug>/certificates.zip")
+@login_required
+def prepare_certificates_zip(slug: str):
+    course = get_staff_course(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.request_certificates_zip(course)
+    db.session.commit()
+    return redirect(url_for(".certificates_zip", slug=slug))
 
 
 def _dated_download(data, mimetype: str, what: str, course, extension: str):

@@ -1,5 +1,5 @@
-"""Certificate jobs: emailing a new certificate with its PDF, and telling the staff that a
-course refused a certificate for incomplete CE settings.
+"""Certificate jobs: emailing a new certificate with its PDF, telling the staff that a
+course refused a certificate for incomplete CE settings, and the ZIP of a course's PDFs.
 
 A job owns its transaction: it loads what it needs by id, and commits what it records.
 """
@@ -17,7 +17,7 @@ from campus.jobs.registry import job
 from campus.mail import build_message, mail_connection, send_email
 from campus.models import utcnow
 from campus.urls import external_url
-from course.certificates import services
+from course.certificates import archive, queries, services
 from course.certificates.models import Certificate, CertificateEvent, CeSettingsAlert
 from course.certificates.pdf import certificate_pdf, pdf_filename, verify_url
 from course.models import Course
@@ -95,4 +95,18 @@ def email_ce_settings_alert(alert_id: int) -> bool:
     alert.sent_at = utcnow()
     alert.recipients = len(staff)
     db.session.commit()
+    return True
+
+
+@job("certificates.zip")
+def build_certificates_zip(course_id: int, version: str) -> bool:
+    """Zip every PDF of the course into the file for ``version``; False when it exists.
+
+    The file's name is the version, so a retry or a duplicate delivery builds no second
+    file, and a newer version (a certificate issued or revoked since) is a new job.
+    """
+    path = archive.zip_path(course_id, version)
+    if path.exists():
+        return False
+    archive.write_once(path, queries.certificates_zip(course_id))
     return True

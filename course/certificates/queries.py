@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.jobs.models import Job
+from course.certificates import archive
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
@@ -187,3 +191,33 @@ def normalize_code(text: str) -> str | None:
     return "-".join(
         chars[i : i + CODE_GROUP_LENGTH] for i in range(0, len(chars), CODE_GROUP_LENGTH)
     )
+
+
+@dataclass(frozen=True)
+class ZipExport:
+    """Where the ZIP of a course's PDFs stands: ready to download, being built, failed, or
+    not asked for since the last change."""
+
+    version: str
+    path: Path
+    job_state: str | None  # the job for this version, if one was asked for
+
+    @property
+    def ready(self) -> bool:
+        return self.path.exists()
+
+    @property
+    def building(self) -> bool:
+        return not self.ready and self.job_state in ("pending", "running")
+
+    @property
+    def failed(self) -> bool:
+        return not self.ready and self.job_state == "dead"
+
+
+def zip_export(course_id: int) -> ZipExport:
+    version = archive.zip_version(course_id)
+    state = db.session.scalar(
+        select(Job.state).where(Job.key == archive.zip_job_key(course_id, version))
+    )
+    return ZipExport(version, archive.zip_path(course_id, version), state)

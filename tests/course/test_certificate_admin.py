@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from campus.accounts.models import Role
 from campus.extensions import db
+from campus.jobs.models import Job
 from course.certificates.models import Certificate, CertificateEvent
 from tests.factories import import_ce_course, make_certified, make_user
 from tests.helpers import login, login_url, post
@@ -65,7 +67,8 @@ def test_reissue_after_a_name_change_links_old_and_new(client, certified):
     actions = db.session.scalars(
         select(CertificateEvent.action).order_by(CertificateEvent.id)
     ).all()
-    assert actions == ["issued", "reissued", "superseded"]
+    # "emailed": issuing queued the email, and the suite runs each job at its commit.
+    assert actions == ["issued", "emailed", "reissued", "superseded"]
     # Reissuing the superseded one again is refused: only the newest can be reissued.
     post(client, f"/admin/certificates/{certificate.code}/reissue", {"reason": "again"})
     assert db.session.scalar(select(func.count(Certificate.id))) == 2
@@ -100,16 +103,33 @@ def test_roster_neutralises_formulas(client, app):
     assert "'=HYPERLINK" in text
 
 
-def test_zip_of_all_pdfs(client, certified):
+def test_zip_of_all_pdfs_is_built_by_a_job_once_per_version(app, client, certified):
     course, _, certificate = certified
     make_certified(make_user(), course)
     login(client, make_user(Role.ADMIN))
-    response = client.get(f"/admin/courses/{course.slug}/certificates.zip")
-    assert response.status_code == 200
+    url = f"/admin/courses/{course.slug}/certificates.zip"
+    page = client.get(url)  # a GET builds nothing
+    assert page.status_code == 200 and "Build the ZIP" in page.get_data(as_text=True)
+    assert client.post(url).status_code == 400  # no CSRF token
+
+    response = post(client, url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    response = client.get(url)  # immediate:// built it at the commit
+    assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
     assert len(names) == 2 and any(certificate.code in name for name in names)
     assert all(archive.read(name).startswith(b"%PDF") for name in names)
+
+    built = sorted(Path(app.config["EXPORT_DIR"]).glob(f"certificates-{course.id}-*.zip"))
+    post(client, url)  # again, with nothing changed: the same job, no second file
+    assert db.session.scalar(select(func.count(Job.id)).where(Job.name == "certificates.zip")) == 1
+    make_certified(make_user(), course)  # a new certificate: a new version to build
+    assert "No ZIP holds the certificates as they stand now" in client.get(url).get_data(as_text=True)
+    post(client, url)
+    assert len(zipfile.ZipFile(io.BytesIO(client.get(url).data)).namelist()) == 3
+    after = sorted(Path(app.config["EXPORT_DIR"]).glob(f"certificates-{course.id}-*.zip"))
+    assert len(after) == len(built) + 1
 
 
 def _urls(course, code):
