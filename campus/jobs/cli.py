@@ -58,7 +58,7 @@ def run_due_command() -> None:
     """Run every job that is due, here, now (no worker needed); retries wait their turn."""
     ran = 0
     for job_id in due_job_ids():
-        with job_queue._job_context(current_app._get_current_object()):
+        with job_queue.job_context(current_app._get_current_object()):
             runner.run(job_id)
         ran += 1
     click.echo(f"Ran {ran} job(s).")

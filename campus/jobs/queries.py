@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -11,6 +12,7 @@ from campus.jobs.models import Job, JobState
 from campus.models import utcnow
 
 DEAD_PAGE_SIZE = 100
+STALLED_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,11 @@ class JobsPage:
     counts: dict[str, int]  # every state, 0 when none
     dead: list[Job]  # newest first, at most DEAD_PAGE_SIZE
     retrying: list[Job]  # pending after a failure: the next attempt is waiting
+    overdue: int  # due for more than STALLED_AFTER: no worker is taking jobs
 
 
 def jobs_page() -> JobsPage:
-    """Three queries, whatever the number of jobs."""
+    """Four queries, whatever the number of jobs."""
     counts = {state.value: 0 for state in JobState}
     counts.update(db.session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
     dead = db.session.scalars(
@@ -36,7 +39,12 @@ def jobs_page() -> JobsPage:
         .order_by(Job.run_after)
         .limit(DEAD_PAGE_SIZE)
     ).all()
-    return JobsPage(counts, list(dead), list(retrying))
+    overdue = db.session.scalar(
+        select(func.count(Job.id)).where(
+            Job.state == JobState.PENDING.value, Job.run_after < utcnow() - STALLED_AFTER
+        )
+    )
+    return JobsPage(counts, list(dead), list(retrying), overdue)
 
 
 def due_job_ids() -> list[int]:

@@ -56,14 +56,14 @@ def _build(app: Flask, url: str):
 
     @huey.task(name="campus.run_job")
     def run_job(job_id: int) -> None:
-        with _job_context(app):
+        with job_context(app):
             wakeup = runner.run(job_id)
         if wakeup is not None:
             push([wakeup], app)
 
     @huey.periodic_task(crontab(minute="*"), name="campus.sweep_jobs")
     def sweep_jobs() -> None:
-        with _job_context(app):
+        with job_context(app):
             wakeups = runner.sweep(overdue_after=SWEEP_OVERDUE_SECONDS)
         push(wakeups, app)
 
@@ -78,7 +78,7 @@ def _add_periodic(huey, app: Flask, periodic) -> None:
 
     def start() -> None:
         """Add the day's (or hour's) row; every consumer's scheduler fires, one row wins."""
-        with _job_context(app):
+        with job_context(app):
             stamp = huey._get_timestamp().strftime("%Y%m%dT%H%M")
             enqueue(periodic.name, key=f"{periodic.name}@{stamp}")
             db.session.commit()
@@ -90,7 +90,7 @@ def _add_periodic(huey, app: Flask, periodic) -> None:
 
 
 @contextmanager
-def _job_context(app: Flask) -> Iterator[None]:
+def job_context(app: Flask) -> Iterator[None]:
     """An app context (so a database session) of its own, even when the job runs inside a
     request (immediate://), and a request on the public address so url_for builds links."""
     base = app.config.get("PUBLIC_BASE_URL") or (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from campus.extensions import db
 from campus.jobs.models import Job, JobState
@@ -24,6 +24,7 @@ from campus.models import utcnow
 log = logging.getLogger(__name__)
 
 MAX_DELAY_SECONDS = 6 * 60 * 60
+KEEP_DONE_DAYS = 30  # then a finished row goes; every job's own records keep it idempotent
 ERROR_MAX = 4000
 SWEEP_BATCH = 500
 
@@ -121,7 +122,8 @@ def sweep(*, overdue_after: float = 0.0, include_leased: bool = False) -> list[W
     - RUNNING with an expired lease: its worker died mid-job.
     - with ``include_leased`` (a worker starting), RUNNING rows still leased, woken when
       their lease ends: after a restart there is no other worker to finish them.
-    Rows whose worker died on the last attempt go to the dead-letter list.
+    Rows whose worker died on the last attempt go to the dead-letter list, and rows done
+    more than KEEP_DONE_DAYS ago are deleted.
     """
     _, max_attempts, _ = _settings()
     now = utcnow()
@@ -141,6 +143,12 @@ def sweep(*, overdue_after: float = 0.0, include_leased: bool = False) -> list[W
     ).rowcount
     if died:
         log.error("%d job(s) dead: their worker stopped on every attempt", died)
+    db.session.execute(
+        delete(Job).where(
+            Job.state == JobState.DONE.value,
+            Job.finished_at < now - timedelta(days=KEEP_DONE_DAYS),
+        )
+    )
     due = db.session.scalars(
         select(Job.id)
         .where(

@@ -19,7 +19,7 @@ from campus.extensions import db
 from campus.jobs import queue as job_queue
 from campus.jobs import runner
 from campus.jobs.models import Job, JobState
-from campus.jobs.queue import _job_context
+from campus.jobs.queue import job_context
 from campus.jobs.services import enqueue
 from campus.models import utcnow
 from community.models import EmailMode, Notification
@@ -180,9 +180,9 @@ def test_a_job_held_by_a_live_worker_is_not_run_by_another(app, course, smtp_ser
     db.session.commit()  # not due: the push after this commit runs nothing
     db.session.execute(update(Job).values(run_after=utcnow()))
     db.session.commit()
-    with _job_context(app):
+    with job_context(app):
         assert runner.claim(job_id) is not None  # worker A holds it
-    with _job_context(app):
+    with job_context(app):
         assert runner.run(job_id) is None  # worker B, same message: nothing to do
     assert only_job().state == JobState.RUNNING.value
 
@@ -198,7 +198,7 @@ def test_a_notification_leased_by_another_worker_is_not_sent_twice(app, course, 
         db.session.add(Notification(user_id=user.id, kind="reply", thread_id=thread.id))
     db.session.commit()
     leased = db.session.scalar(select(Notification.id).where(Notification.user_id == asker.id))
-    with _job_context(app):
+    with job_context(app):
         assert _claim([leased]) == {leased}  # another worker is sending this one right now
         assert send_event_emails(thread.id) == 1
     assert [m["To"] for m in smtp_server.messages] == [other.email]
@@ -228,7 +228,10 @@ def test_the_sweep_requeues_what_a_dead_worker_or_a_down_queue_left(app, monkeyp
             attempts=3,
             lease_until=now - timedelta(seconds=1),
         ),
-        "done": Job(name="forum.digests", state="done", attempts=1),
+        "done": Job(name="forum.digests", state="done", attempts=1, finished_at=now),
+        "done long ago": Job(
+            name="forum.digests", state="done", attempts=1, finished_at=now - timedelta(days=31)
+        ),
     }
     db.session.add_all(rows.values())
     db.session.commit()
@@ -237,6 +240,8 @@ def test_the_sweep_requeues_what_a_dead_worker_or_a_down_queue_left(app, monkeyp
     found = {w.job_id: w.delay for w in runner.sweep()}
     assert set(found) == {ids["never pushed"], ids["worker died"]}
     assert db.session.get(Job, ids["died every time"]).state == "dead"
+    assert db.session.get(Job, ids["done long ago"]) is None  # pruned; "done" is kept
+    assert db.session.get(Job, ids["done"]) is not None
 
     at_start = {w.job_id: w.delay for w in runner.sweep(include_leased=True)}
     assert set(at_start) == {ids["never pushed"], ids["worker died"], ids["worker alive"]}
@@ -299,6 +304,16 @@ def test_an_admin_sees_a_dead_job_and_retries_it(app, smtp_server, monkeypatch):
     assert "Only a job in the dead-letter list" in again.get_data(as_text=True)
     assert len(smtp_server.messages) == 1
     assert post(client, "/admin/jobs/999999/retry").status_code == 404
+
+
+def test_the_page_says_when_no_worker_takes_jobs(app):
+    client = client_for(app, make_user(Role.ADMIN))
+    db.session.add(Job(name="forum.digests", run_after=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    assert "is <code>flask jobs worker</code> running?" not in client.get("/admin/jobs/").text
+    db.session.add(Job(name="forum.digests", run_after=utcnow() - timedelta(minutes=6)))
+    db.session.commit()
+    assert "1 job(s) have waited more than five minutes" in client.get("/admin/jobs/").text
 
 
 def test_only_admins_reach_the_job_queue(app, monkeypatch):
