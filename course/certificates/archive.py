@@ -3,9 +3,9 @@ holds, so the same certificates are never zipped twice and a half-written file i
 served.
 
 A version is a digest of what the PDFs show that can change (each certificate's code and
-whether it was revoked or superseded): a certificate issued, revoked or reissued makes a new version, and a new file.
-Files live in EXPORT_DIR on the machine that built them; several app machines need that
-folder shared.
+whether it was revoked or superseded): a certificate issued, revoked or reissued makes a
+new version, and a new file. Files live in EXPORT_DIR on the machine that built them;
+several app machines need that folder shared.
 """
 
 from __future__ import annotations
