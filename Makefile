@@ -16,12 +16,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
-## Set up everything (venv, packages, database, demo course and accounts) and serve on PORT.
+## Set up everything (venv, packages, database, demo course and accounts) and serve on PORT,
+## with a job worker beside the server (emails, digests); Ctrl-C stops both.
 run: $(VENV)/.installed
 	FLASK_DEBUG=1 $(BIN)/flask db upgrade
 	FLASK_DEBUG=1 $(BIN)/flask course import
 	FLASK_DEBUG=1 $(BIN)/flask users demo
-	FLASK_DEBUG=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@export FLASK_DEBUG=1 PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)}"; \
+	$(BIN)/flask jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## Run the whole test suite (SQLite; set TEST_DATABASE_URL for PostgreSQL).
 test: $(VENV)/.installed

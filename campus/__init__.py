@@ -72,11 +72,14 @@ def _init_extensions(app: Flask) -> None:
     from campus import database, errors, inputs, security
     from campus.accounts import auth
     from campus.extensions import csrf, db, limiter, migrate
+    from campus.jobs import queue as job_queue
 
     inputs.init_app(app)  # before any blueprint's rules are built
     import_all_models()
+    import_all_jobs()
     db.init_app(app)
     database.init_app(app)
+    job_queue.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -94,11 +97,20 @@ def import_all_models() -> None:
     import campus.accounts.models  # noqa: F401
     import campus.audit.models  # noqa: F401
     import campus.enrollment.models  # noqa: F401
+    import campus.jobs.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
     import course.certificates.models  # noqa: F401
     import course.models  # noqa: F401
     import course.progress.models  # noqa: F401
+
+
+def import_all_jobs() -> None:
+    """Import every area's jobs so a worker knows every job name (campus.jobs.registry)."""
+    import campus.accounts.jobs  # noqa: F401
+    import community.notifications.jobs  # noqa: F401
+    import course.certificates.jobs  # noqa: F401
+    import course.completion.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
     from campus.audit import admin_views as audit_admin
     from campus.backup import backup_command
     from campus.health import bp as health
+    from campus.jobs import admin_views as jobs_admin
+    from campus.jobs.cli import jobs_cli
     from community import views as forum
     from community.cli import forum_cli
     from community.moderation import admin_views as moderation
@@ -127,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         accounts.bp,
         audit_admin.bp,
+        jobs_admin.bp,
         catalog.bp,
         course_admin.bp,
         progress.bp,
@@ -141,7 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications.bp,
     ):
         app.register_blueprint(blueprint)
-    for group in (users_cli, course_cli, forum_cli, backup_command):
+    for group in (users_cli, course_cli, forum_cli, jobs_cli, backup_command):
         app.cli.add_command(group)
 
     import community

@@ -172,6 +172,8 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None]
     # Set once the event went out by email (alone or in a digest), so nothing is sent twice.
     emailed_at: Mapped[datetime | None]
+    # A worker sending its email holds it until then; a worker that died lets it lapse.
+    email_lease_until: Mapped[datetime | None]
 
 
 class Member(db.Model):

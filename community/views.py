@@ -12,7 +12,6 @@ from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
 from campus.accounts.models import User
-from campus.after_response import after_response
 from campus.errors import UserError, user_errors_flashed
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
@@ -31,7 +30,6 @@ from community.forms import (
     SuspendForm,
 )
 from community.moderation import services as moderation
-from community.notifications import jobs as notification_jobs
 from community.notifications import queries as notification_queries
 from community.notifications import services as notifications
 
@@ -126,7 +124,6 @@ def new_thread(slug: str):
             flash(error.message, "error")
             status = error.status_code
         else:
-            after_response(notification_jobs.send_event_emails, thread.id)
             return redirect(_thread_url(course, thread))
     return render_template(
         "community/new_thread.html", course=course, form=form, lesson=lesson
@@ -229,7 +226,6 @@ def reply(slug: str, thread_id: int):
         thread = get_thread(course, thread_id)
         page = queries.thread_page(thread, current_user, 10**6)
         return _render_thread(course, thread, page, form, error.status_code)
-    after_response(notification_jobs.send_event_emails, thread.id)
     return redirect(queries.post_url(course.slug, thread.id, post.number))
 
 

@@ -4,6 +4,7 @@ emptied between tests; a test client; a live gunicorn server for browser tests."
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +45,12 @@ def app_settings() -> dict:
         "MAIL_SERVER": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "campus.test",
+        # Each job runs right after the commit that queued it, in its own context; the
+        # worker, SQLite and Redis queues have their own tests (tests/campus/jobs/).
+        "JOBS_URL": "immediate://",
+        "JOBS_QUEUE_NAME": f"campus-test-{os.getpid()}",
+        "JOBS_RETRY_DELAY": 1,
+        "JOBS_LEASE_SECONDS": 2,
     }
 
 
@@ -58,8 +65,7 @@ class FreshContextClient(FlaskClient):
 
     The tests hold an app context for database access; without this, requests would
     share its ``g`` (and Flask-Login's cached user) and its database session. Like a real
-    server, it reads the whole body and then closes the response, which runs the work
-    queued with campus.after_response (forum emails).
+    server, it reads the whole body and then closes the response.
     """
 
     def open(self, *args, **kwargs):
@@ -115,6 +121,7 @@ def _clean_state(request, app):
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture

@@ -80,3 +80,24 @@ def client_for(app, user):
     client = app.test_client()
     login(client, user)
     return client
+
+
+def run_due_jobs(app) -> int:
+    """As if every retry's wait had passed: make waiting jobs due, then run them here with
+    `flask jobs run-due` (the worker's code path, without a worker). The number run."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from campus.jobs.models import Job, JobState
+    from campus.models import utcnow
+
+    db.session.execute(
+        update(Job)
+        .where(Job.state == JobState.PENDING.value)
+        .values(run_after=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["jobs", "run-due"])
+    assert result.exit_code == 0, result.output
+    return int(result.output.split()[1])

@@ -28,6 +28,8 @@ def server_env(extra: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": "http://campus.test",
         # In-memory limits per worker are fine for these short-lived test servers.
         "RATELIMIT_SINGLE_PROCESS": "1",
+        # Jobs (emails) run in the server process right after their commit, as in the suite.
+        "JOBS_URL": "immediate://",
     }
     env.update(extra or {})
     return env

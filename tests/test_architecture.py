@@ -103,6 +103,7 @@ def test_the_checker_catches_a_forbidden_import(tmp_path, monkeypatch):
         "campus/accounts",
         "campus/audit",
         "campus/enrollment",
+        "campus/jobs",
         "course",
         "course/progress",
         "course/assessment",

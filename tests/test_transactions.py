@@ -1,5 +1,5 @@
 """One commit per request that changes state, none for a page view: the busiest POSTs,
-counted. Work after the response (emails) owns its own transaction and is not counted."""
+counted. Jobs (emails), run once the response is sent, own their transactions and are not counted."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from campus.accounts.queries import find_user_by_email
 from campus.audit.services import record
 from campus.errors import UserError
 from campus.extensions import db
+from campus.jobs.services import enqueue
 from campus.models import utcnow
 from campus.security_log import security_event
 from campus.timezones import is_zone
@@ -160,3 +161,8 @@ def user_for_reset_token(token: str) -> User:
     ):
         raise UserError("This reset link has already been used or is no longer valid.")
     return user
+
+
+def request_password_reset(user: User) -> None:
+    """Queue the reset email (campus.accounts.jobs), committed with the caller's transaction."""
+    enqueue("accounts.reset_email", user.id)

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from campus.accounts import jobs, queries, services, throttle
+from campus.accounts import queries, services, throttle
 from campus.accounts.auth import start_session_clock
 from campus.accounts.forms import (
     ChangePasswordForm,
@@ -24,7 +24,6 @@ from campus.accounts.forms import (
     SignupForm,
 )
 from campus.accounts.models import normalize_email
-from campus.after_response import after_response
 from campus.enrollment.services import redeem_code
 from campus.errors import UserError
 from campus.extensions import db, limiter
@@ -196,9 +195,10 @@ def reset_request():
         user = queries.find_user_by_email(form.email.data)
         security_event("password_reset_request", "accepted", user.id if user else None)
         if user is not None and not user.is_disabled:
-            # After the response: the answer takes as long whether or not the account
-            # exists, and a mail-server failure is logged instead of shown.
-            after_response(jobs.send_reset_email, user.id)
+            # A job: the answer takes as long whether or not the account exists, and a
+            # mail-server failure is retried by the queue instead of shown.
+            services.request_password_reset(user)
+            db.session.commit()
         # The same answer either way, so the form does not reveal who has an account.
         flash("If that email has an account, a reset link is on its way.", "info")
         return redirect(url_for("accounts.login"))

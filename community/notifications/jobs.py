@@ -1,8 +1,10 @@
-"""Forum email, sent after the response (and by `flask forum` for what is left): one email
-per event or a daily digest, each with a one-click unsubscribe link (RFC 8058).
+"""Forum email, sent by the job queue: one email per event or a daily digest, each with a
+one-click unsubscribe link (RFC 8058).
 
-Jobs own their transactions: notifications are claimed (committed) before sending, so
-two processes never send the same one, and released when the mail server fails.
+Jobs own their transactions. A notification's email is leased before it is sent, so two
+workers never send the same one, and marked emailed, in its own commit, as soon as the
+mail server accepts it: from the member's view each event is emailed once, whatever
+retries, duplicate deliveries or killed workers happen in between.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections import defaultdict
+from datetime import timedelta
 
 from flask import current_app, has_request_context, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from campus.accounts.models import User
 from campus.extensions import db
+from campus.jobs.registry import job, periodic
 from campus.mail import build_message, mail_connection
 from campus.models import utcnow
 from campus.urls import external_url
@@ -52,6 +56,7 @@ def user_from_token(token: str) -> int | None:
 
 
 def _pending(mode: str, thread_id: int | None = None):
+    now = utcnow()
     query = (
         select(Notification, User, Thread, Course)
         # A member who never saved the email page has no Member row: DEFAULT_EMAIL_MODE.
@@ -63,6 +68,7 @@ def _pending(mode: str, thread_id: int | None = None):
             func.coalesce(Member.email_mode, DEFAULT_EMAIL_MODE) == mode,
             Notification.emailed_at.is_(None),
             Notification.read_at.is_(None),
+            _not_leased(now),
             User.is_disabled.is_(False),
             visible(User.is_staff),
         )
@@ -73,23 +79,52 @@ def _pending(mode: str, thread_id: int | None = None):
     return db.session.execute(query).tuples().all()
 
 
+def _not_leased(now):
+    return or_(Notification.email_lease_until.is_(None), Notification.email_lease_until < now)
+
+
 def _claim(ids: list[int]) -> set[int]:
-    """Mark notifications emailed in one statement; the ids this process won."""
+    """Lease these notifications' emails to this worker, committed; the ids it won.
+
+    A lease, not a mark: a worker killed before sending lets it run out, and the job's
+    next run (or the periodic one) sends the email then.
+    """
     if not ids:
         return set()
-    claimed = db.session.scalars(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
-        .values(emailed_at=utcnow())
-        .returning(Notification.id)
+    now = utcnow()
+    claimed = set(
+        db.session.scalars(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), _not_leased(now))
+            .values(
+                email_lease_until=now + timedelta(seconds=current_app.config["JOBS_LEASE_SECONDS"])
+            )
+            .returning(Notification.id)
+        )
     )
-    return set(claimed)
+    db.session.commit()
+    return claimed
+
+
+def _mark_emailed(ids: list[int]) -> None:
+    """The server accepted their email: recorded at once, in its own commit, so a worker
+    that dies on the next message never sends this one again."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(emailed_at=utcnow(), email_lease_until=None)
+    )
+    db.session.commit()
 
 
 def _release(ids: list[int]) -> None:
-    """Unsent after all: the next `flask forum send-event-emails` run tries them again."""
-    db.session.execute(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None))
-    db.session.commit()
+    """Unsent after all: the job's retry sends them."""
+    db.session.rollback()
+    if ids:
+        db.session.execute(
+            update(Notification).where(Notification.id.in_(ids)).values(email_lease_until=None)
+        )
+        db.session.commit()
 
 
 def _message(user: User, subject: str, template: str, **context):
@@ -109,22 +144,25 @@ def _message(user: User, subject: str, template: str, **context):
     )
 
 
+@job("forum.event_emails")
 def send_event_emails(thread_id: int | None = None) -> int:
     """Email members who chose one email per event, over one connection; the number sent.
 
-    Call after the commit (views use campus.after_response). Notifications are claimed
-    first so two processes never send the same one; if the mail server fails, the ones
-    not yet sent are released for the next run, and the error is logged, not raised.
+    The job a new notification schedules for its thread (and, with no thread, the
+    periodic one that catches whatever is left). Each notification is leased just before
+    its email is sent and marked emailed right after, so a second run (a retry, a
+    duplicate delivery, a worker restarted after kill -9, even one running alongside)
+    sends only what is still unsent. A mail-server failure (connecting included) raises,
+    and the queue retries the job with backoff.
     """
     pending = _pending(EmailMode.EVENT.value, thread_id)
-    claimed = _claim([notification.id for notification, *_ in pending])
-    db.session.commit()
-    mine = [item for item in pending if item[0].id in claimed]
     sent = 0
-    try:
-        with mail_connection() as send:
-            for notification, user, thread, course in mine:
-                subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+    with mail_connection() as send:
+        for notification, user, thread, course in pending:
+            if not _claim([notification.id]):  # another worker is sending it, or sent it
+                continue
+            subject = f"[{course.title}] {SUBJECTS[notification.kind]}: {thread.title}"
+            try:
                 send(
                     _message(
                         user,
@@ -135,18 +173,21 @@ def send_event_emails(thread_id: int | None = None) -> int:
                         course=course,
                     )
                 )
-                sent += 1
-    except (smtplib.SMTPException, OSError):
-        log.exception("forum email stopped; %d left for the next run", len(mine) - sent)
-        _release([notification.id for notification, *_ in mine[sent:]])
+            except (smtplib.SMTPException, OSError):
+                log.warning("forum email stopped after %d of %d", sent, len(pending))
+                _release([notification.id])
+                raise
+            _mark_emailed([notification.id])
+            sent += 1
     return sent
 
 
+@job("forum.digests")
 def send_digests() -> int:
     """One email per digest member, grouping their unseen events by course and thread.
 
-    The number sent. As with event emails, a mail-server failure releases the digests not
-    yet sent for the next run and is logged.
+    The number sent. Each member's digest is leased, sent and recorded on its own; a
+    mail-server failure releases the digests not yet sent and raises, for the retry.
     """
     by_user: dict[int, list] = defaultdict(list)
     users: dict[int, User] = {}
@@ -154,27 +195,29 @@ def send_digests() -> int:
         by_user[user.id].append((notification, thread, course))
         users[user.id] = user
     sent = 0
-    try:
-        with mail_connection() as send:
-            for user_id, items in by_user.items():
-                ids = [n.id for n, _, _ in items]
-                if _claim(ids) != set(ids):  # another run got some of them first
-                    db.session.rollback()
-                    continue
-                db.session.commit()
-                try:
-                    send(_digest(users[user_id], items))
-                except (smtplib.SMTPException, OSError):
-                    _release(ids)
-                    raise
-                db.session.execute(
-                    update(Member).where(Member.user_id == user_id).values(last_digest_at=utcnow())
-                )
-                db.session.commit()
-                sent += 1
-    except (smtplib.SMTPException, OSError):
-        log.exception("forum digests stopped after %d of %d", sent, len(by_user))
+    with mail_connection() as send:
+        for user_id, items in by_user.items():
+            ids = [n.id for n, _, _ in items]
+            won = _claim(ids)
+            if won != set(ids):  # another run holds some of them: theirs to send
+                _release(list(won))
+                continue
+            try:
+                send(_digest(users[user_id], items))
+            except (smtplib.SMTPException, OSError):
+                log.warning("forum digests stopped after %d of %d", sent, len(by_user))
+                _release(ids)
+                raise
+            db.session.execute(
+                update(Member).where(Member.user_id == user_id).values(last_digest_at=utcnow())
+            )
+            _mark_emailed(ids)
+            sent += 1
     return sent
+
+
+periodic("forum.digests", "FORUM_DIGEST_CRON")
+periodic("forum.event_emails", "FORUM_EMAIL_RETRY_CRON")
 
 
 def _digest(user: User, items: list):

@@ -12,6 +12,7 @@ from sqlalchemy import func, literal, or_, select, true, update
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.extensions import db
+from campus.jobs.services import enqueue
 from campus.models import utcnow
 from community.models import (
     Category,
@@ -91,6 +92,8 @@ def mentioned_users(text: str, course_id: int) -> list[int]:
 
 
 def _add(user_ids, kind: str, thread: Thread, post: Post | None, actor_id: int) -> None:
+    if user_ids:
+        _email_later(thread)
     for user_id in user_ids:
         db.session.add(
             Notification(
@@ -111,8 +114,15 @@ def on_new_thread(author, course: Course, category: Category, thread: Thread, po
     db.session.flush()
 
 
+def _email_later(thread: Thread) -> None:
+    """The thread's event emails, as a job committed with the notifications (one per
+    transaction, however many notifications it adds)."""
+    enqueue("forum.event_emails", thread.id)
+
+
 def _announce(author, course: Course, thread: Thread, post: Post, exclude: set[int]) -> None:
     """Everyone enrolled hears about an instructor's announcement: one INSERT ... SELECT."""
+    _email_later(thread)
     learners = select(
         Enrollment.user_id,
         literal(NotificationKind.ANNOUNCEMENT.value),

@@ -12,6 +12,7 @@ from campus.accounts.models import User
 from campus.errors import user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
+from campus.forms import EmptyForm
 from campus.storage import storage
 from course.access import get_staff_course, require_staff
 from course.certificates import queries, services
@@ -103,15 +104,28 @@ def roster(slug: str):
 @bp.get("/courses/<slug>/certificates.zip")
 @login_required
 def certificates_zip(slug: str):
-    """Built once per state of the course's certificates and kept in storage (see
-    queries.certificates_zip_key): a second download, from any instance, renders nothing."""
+    """The ZIP when it is built for the certificates as they are now; otherwise a page that
+    says where it stands (a job builds it: zipping every PDF would hold a web worker)."""
     course = get_staff_course(slug)
-    certificates = queries.course_certificates(course.id)
-    key = queries.certificates_zip_key(course.id, certificates)
-    files = storage()
-    if not files.exists(key):
-        files.put(key, queries.certificates_zip(certificates), "application/zip")
-    return files.download(key, _dated_name("certificates", course, "zip"), "application/zip")
+    export = queries.zip_export(course.id)
+    if export.ready:
+        return storage().download(
+            export.key, _dated_name("certificates", course, "zip"), "application/zip"
+        )
+    return render_template(
+        "course/certificates/zip_export.html", course=course, export=export, form=EmptyForm()
+    )
+
+
+@bp.post("/courses/<slug>/certificates.zip")
+@login_required
+def prepare_certificates_zip(slug: str):
+    course = get_staff_course(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.request_certificates_zip(course)
+    db.session.commit()
+    return redirect(url_for(".certificates_zip", slug=slug))
 
 
 def _dated_download(data, mimetype: str, what: str, course, extension: str):

@@ -4,19 +4,18 @@ exports (the roster CSV and a ZIP of every PDF)."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import zipfile
-from functools import cache
-from pathlib import Path
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from campus.accounts.models import User
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
-from course.certificates import pdf
+from campus.jobs.models import Job
+from campus.storage import storage
+from course.certificates import archive
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
@@ -24,7 +23,7 @@ from course.certificates.models import (
     Certificate,
     CertificateEvent,
 )
-from course.certificates.pdf import certificate_pdf, pdf_filename, verify_url
+from course.certificates.pdf import certificate_pdf, pdf_filename
 
 ROSTER_COLUMNS = (
     "license_state",
@@ -99,30 +98,12 @@ def board_units(totals: list[dict]) -> str:
     return "; ".join(f"{t['board']}={t['units']:g} {t['unit']}" for t in totals)
 
 
-def certificates_zip(certificates: list[Certificate]) -> bytes:
+def certificates_zip(course_id: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for certificate in certificates:
+        for certificate in course_certificates(course_id):
             archive.writestr(pdf_filename(certificate), certificate_pdf(certificate))
     return buffer.getvalue()
-
-
-def certificates_zip_key(course_id: int, certificates: list[Certificate]) -> str:
-    """The storage key of the ZIP of these certificates as they are now.
-
-    It is a hash of everything a PDF is drawn from (each snapshot, state and verification
-    link, and the PDF code itself), so an unchanged course is served the ZIP built before,
-    by whichever instance built it, and any issue, revocation or reissue makes a new one.
-    """
-    drawn_from = [[c.code, c.state.value, verify_url(c.code), c.snapshot] for c in certificates]
-    digest = hashlib.sha256(_pdf_code_hash().encode())
-    digest.update(json.dumps(drawn_from, sort_keys=True, default=str).encode())
-    return f"exports/certificates/{course_id}/{digest.hexdigest()}.zip"
-
-
-@cache
-def _pdf_code_hash() -> str:
-    return hashlib.sha256(Path(pdf.__file__).read_bytes()).hexdigest()
 
 
 def verification(certificate: Certificate, successor: Certificate | None) -> dict:
@@ -221,3 +202,31 @@ def certificate_names(ids: set[int] | None) -> dict[int, str]:
     if ids is not None:
         query = query.where(Certificate.id.in_(ids))
     return {i: f"{code} ({name})" for i, code, name in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class ZipExport:
+    """Where the ZIP of a course's PDFs stands: ready to download, being built, failed, or
+    not asked for since the last change."""
+
+    version: str
+    key: str  # where campus.storage keeps it, shared by every app instance
+    job_state: str | None  # the job for this version, if one was asked for
+    ready: bool
+
+    @property
+    def building(self) -> bool:
+        return not self.ready and self.job_state in ("pending", "running")
+
+    @property
+    def failed(self) -> bool:
+        return not self.ready and self.job_state == "dead"
+
+
+def zip_export(course_id: int) -> ZipExport:
+    version = archive.zip_version(course_id)
+    state = db.session.scalar(
+        select(Job.state).where(Job.key == archive.zip_job_key(course_id, version))
+    )
+    key = archive.zip_key(course_id, version)
+    return ZipExport(version, key, state, storage().exists(key))

@@ -13,10 +13,13 @@ from campus.audit.services import record as audit
 from campus.database import begin_write, insert_for
 from campus.errors import UserError
 from campus.extensions import db
+from campus.jobs.models import Job
+from campus.jobs.services import enqueue
 from campus.models import utcnow
 from campus.timezones import local_date
 from course import board_rules, ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
+from course.certificates import archive
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
@@ -80,6 +83,8 @@ def issue_certificate(user, course: Course) -> tuple[Certificate, bool]:
         if certificate is None:
             raise
         return certificate, False
+    # Committed with the certificate, so the email exists exactly when the certificate does.
+    enqueue("certificates.email", certificate.id, key=f"certificate-email:{certificate.id}")
     return certificate, True
 
 
@@ -114,6 +119,7 @@ def report_incomplete_ce(
     )
     if alert.sent_at is not None:
         return f"{refusal.message} The provider has been told.", None
+    enqueue("certificates.ce_settings_alert", alert.id, key=f"ce-settings-alert:{alert.id}")
     return f"{refusal.message} The provider is being told by email now.", alert
 
 
@@ -322,3 +328,11 @@ def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certifi
         note=reason[:400],
     )
     return new
+
+
+def request_certificates_zip(course: Course) -> Job:
+    """The job that zips the course's PDFs as they are now (one job per version)."""
+    version = archive.zip_version(course.id)
+    return enqueue(
+        "certificates.zip", course.id, version, key=archive.zip_job_key(course.id, version)
+    )

@@ -6,14 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from campus.after_response import after_response
 from campus.errors import user_errors_flashed
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
 from campus.models import utcnow
 from course.access import get_course_learner, get_staff_course
 from course.completion import queries
-from course.completion.jobs import email_reminder
 from course.completion.services import REMINDER_INTERVAL, remind_learner
 from course.signals import dashboard_panels
 
@@ -57,6 +55,5 @@ def remind(slug: str, user_id: int):
     with user_errors_flashed():
         remind_learner(current_user, course, learner, utcnow())
         db.session.commit()
-        after_response(email_reminder, course.id, learner.id)
         flash(f"A reminder is on its way to {learner.full_name}.", "success")
     return redirect(back + "#stuck")

@@ -1,31 +1,26 @@
-"""Completion work done after the response: the reminder email to a learner who stalled.
+"""Completion jobs: the reminder email to a learner who stalled.
 
-A job loads its rows by id and owns its transaction, so a job queue can run it as it is.
+The reminder's audit row is written with the job (course.completion.services), keyed by
+that row, so a retry or a second delivery of one reminder sends one email.
 """
 
 from __future__ import annotations
-
-import logging
-import smtplib
 
 from flask import render_template
 
 from campus.accounts.models import User
 from campus.extensions import db
+from campus.jobs.registry import job
 from campus.mail import send_email
 from campus.urls import external_url
 from course.completion.queries import checklist
 from course.models import Course
 
-log = logging.getLogger(__name__)
 
-
+@job("completion.reminder_email")
 def email_reminder(course_id: int, learner_id: int) -> bool:
-    """Email the learner what is left for them in the course; a mail failure is logged.
-
-    The reminder is already in the audit log (the view committed it), so a failed send is
-    visible there and in the log, and the staff may send again after the interval.
-    """
+    """Email the learner what is left for them in the course. A mail failure raises, so
+    the queue retries; the audit row already shows that a reminder was asked for."""
     course = db.session.get(Course, course_id)
     learner = db.session.get(User, learner_id)
     if course is None or learner is None:
@@ -38,9 +33,5 @@ def email_reminder(course_id: int, learner_id: int) -> bool:
         left=steps.left if steps else "",
         course_url=external_url("course.course_page", slug=course.slug),
     )
-    try:
-        send_email(learner.email, f"Your course is waiting: {course.title}", text)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not email a reminder to user %s for %s", learner_id, course.slug)
-        return False
+    send_email(learner.email, f"Your course is waiting: {course.title}", text)
     return True

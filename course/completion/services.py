@@ -12,6 +12,7 @@ from campus.database import begin_write
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.errors import UserError
 from campus.extensions import db
+from campus.jobs.services import enqueue
 from campus.timezones import local_time
 from course.completion.queries import REMINDER_ACTION
 from course.models import Course
@@ -21,7 +22,7 @@ REMINDER_INTERVAL = timedelta(days=3)
 
 
 def remind_learner(actor, course: Course, learner, now: datetime) -> AuditEntry:
-    """Record a reminder to an enrolled learner (the view emails it after its commit).
+    """Record a reminder to an enrolled learner and queue its email (sent after the commit).
 
     The audit row is the rate limit's memory: it survives restarts and is shared by every
     worker. The learner's enrollment row is locked first (FOR UPDATE on PostgreSQL, the
@@ -44,7 +45,7 @@ def remind_learner(actor, course: Course, learner, now: datetime) -> AuditEntry:
             f"another reminder can go from {local_time(last + REMINDER_INTERVAL, user=actor)}.",
             429,
         )
-    return record(
+    entry = record(
         actor,
         REMINDER_ACTION,
         "user",
@@ -52,6 +53,8 @@ def remind_learner(actor, course: Course, learner, now: datetime) -> AuditEntry:
         course_id=course.id,
         note=f"Reminder emailed to {learner.email}",
     )
+    enqueue("completion.reminder_email", course.id, learner.id, key=f"reminder:{entry.id}")
+    return entry
 
 
 def last_reminded_at(course_id: int, learner_id: int) -> datetime | None:

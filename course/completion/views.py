@@ -4,21 +4,17 @@ checklist that reads all three."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from campus.after_response import after_response
 from campus.errors import UserError
 from campus.extensions import db
 from campus.forms import EmptyForm
 from course.access import can_view_lessons, get_published_course, refuse_outsider
 from course.assessment import queries, services
 from course.assessment.models import PostTestAttempt
-from course.certificates import jobs as certificate_jobs
 from course.certificates import services as certificate_services
 from course.completion.queries import checklist
 from course.progress.queries import course_progress
@@ -150,9 +146,9 @@ def evaluation(slug: str):
         else:
             # The evaluation is the last step: issue the certificate in the same commit.
             flash("Thank you: your evaluation is saved.", "success")
-            outcome = _issue_or_explain(course)
+            issued = _issue_or_explain(course)
             db.session.commit()
-            _announce(outcome)
+            _announce(issued)
             return redirect(url_for("course.course_page", slug=course.slug))
     status = 400 if error_message else 200
     return render_template(
@@ -173,44 +169,34 @@ def claim(slug: str):
     course = get_published_course(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    outcome = _issue_or_explain(course)
+    issued = _issue_or_explain(course)
     db.session.commit()
-    _announce(outcome)
+    _announce(issued)
     return redirect(url_for("course.course_page", slug=slug))
 
 
-@dataclass
-class _Outcome:
-    """What a claim did: a newly issued certificate, or a staff alert to email, or neither."""
-
-    certificate_id: int | None = None
-    alert_id: int | None = None
-
-
-def _issue_or_explain(course) -> _Outcome:
-    """Issue the learner's certificate when every step is done; otherwise flash what is left.
+def _issue_or_explain(course) -> bool:
+    """Issue the learner's certificate when every step is done (True when newly issued);
+    otherwise flash what is left.
 
     issue_certificate writes nothing before its checks pass, so a refusal leaves the
     request's other changes (the evaluation) to be committed by the caller. A refusal for
-    incomplete CE settings also records the alert that tells the staff.
+    incomplete CE settings also records the alert, and the job that tells the staff.
+    A new certificate's email is a job committed with it.
     """
     try:
-        certificate, created = certificate_services.issue_certificate(current_user, course)
+        _, created = certificate_services.issue_certificate(current_user, course)
     except certificate_services.CeSettingsIncomplete as refusal:
-        message, alert = certificate_services.report_incomplete_ce(course, refusal)
+        message, _ = certificate_services.report_incomplete_ce(course, refusal)
         flash(message, "error")
-        return _Outcome(alert_id=alert.id if alert else None)
+        return False
     except UserError as error:
         flash(error.message, "error")
-        return _Outcome()
-    return _Outcome(certificate_id=certificate.id if created else None)
+        return False
+    return created
 
 
-def _announce(outcome: _Outcome) -> None:
-    """After the commit, once the response is sent: a new certificate is emailed to its
-    learner; a new CE settings alert is emailed to the staff."""
-    if outcome.certificate_id is not None:
-        after_response(certificate_jobs.email_certificate, outcome.certificate_id)
+def _announce(issued: bool) -> None:
+    """After the commit: the new certificate is there, and its email is queued."""
+    if issued:
         flash("Your certificate is ready to download. A copy is on its way by email.", "success")
-    if outcome.alert_id is not None:
-        after_response(certificate_jobs.email_ce_settings_alert, outcome.alert_id)
