@@ -92,6 +92,7 @@ def import_all_models() -> None:
     import campus.accounts.models  # noqa: F401
     import campus.audit.models  # noqa: F401
     import campus.enrollment.models  # noqa: F401
+    import campus.organisations.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
     import course.certificates.models  # noqa: F401
