@@ -118,6 +118,8 @@ def _register_blueprints(app: Flask) -> None:
     from course.certificates import views as certificates
     from course.cli import course_cli
     from course.completion import views as completion
+    from course.districts import admin_views as districts_admin
+    from course.districts import views as districts
     from course.progress import admin_views as progress_admin
     from course.progress import views as progress
 
@@ -133,6 +135,8 @@ def _register_blueprints(app: Flask) -> None:
         assessment_admin.bp,
         certificates.bp,
         certificates_admin.bp,
+        districts.bp,
+        districts_admin.bp,
         forum.bp,
         moderation.bp,
         notifications.bp,
