@@ -90,7 +90,8 @@ def _organisation_page(organisation, status: int = 200, **forms):
 
 
 def _course_choices() -> list[tuple[int, str]]:
-    return list(db.session.execute(select(Course.id, Course.title).order_by(Course.title)).tuples())
+    rows = db.session.execute(select(Course.id, Course.title).order_by(Course.title))
+    return [(course_id, title) for course_id, title in rows]
 
 
 @bp.post("/admin/organisations/<int:organisation_id>/managers")

@@ -26,7 +26,7 @@ def send_invites(invite_ids: list[int]) -> None:
         .join(Organisation, Organisation.id == SeatPack.organisation_id)
         .where(Invite.id.in_(invite_ids), Invite.status != InviteStatus.FREED)
         .order_by(Invite.id)
-    ).tuples()
+    ).tuples().all()
     days = current_app.config["INVITE_MAX_AGE"] // 86400
     with mail_connection() as send:
         for invite, course, organisation in rows:

@@ -87,7 +87,7 @@ def district_page(organisation: Organisation) -> DistrictPage:
         .join(Course, Course.id == SeatPack.course_id)
         .where(SeatPack.organisation_id == organisation.id)
         .order_by(Course.title, SeatPack.id)
-    ).tuples()
+    ).tuples().all()
     by_pack = {}
     for pack, course in packs:
         row = PackRow(pack, course, expired=pack.is_expired(now))
@@ -115,7 +115,7 @@ def _learner_rows(by_pack: dict[int, PackRow], pack_ids: list[int]) -> list[Lear
         .join(Enrollment, Enrollment.user_id == User.id)
         .where(Enrollment.seat_pack_id.in_(pack_ids))
         .order_by(User.full_name, Enrollment.id)
-    ).tuples()
+    ).tuples().all()
     course_ids = list({row.course.id for row in by_pack.values()})
     sponsored = _sponsored(pack_ids)
     totals = _lesson_totals(course_ids)
@@ -150,7 +150,7 @@ def _lesson_totals(course_ids: list[int]) -> dict[int, int]:
             select(Lesson.course_id, func.count(Lesson.id))
             .where(Lesson.course_id.in_(course_ids), Lesson.is_published.is_(True))
             .group_by(Lesson.course_id)
-        ).tuples()
+        ).tuples().all()
     )
 
 
@@ -169,7 +169,7 @@ def _activity(course_ids, sponsored) -> dict[tuple[int, int], tuple[int, datetim
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(LessonProgress.course_id.in_(course_ids), LessonProgress.user_id.in_(sponsored))
         .group_by(LessonProgress.user_id, LessonProgress.course_id)
-    ).tuples()
+    ).tuples().all()
     return {(user, course): (int(done or 0), last) for user, course, done, last in rows}
 
 
@@ -188,7 +188,7 @@ def _posttests(course_ids, sponsored) -> dict[tuple[int, int], str]:
             PostTestAttempt.submitted_at.is_not(None),
         )
         .group_by(PostTestAttempt.user_id, PostTestAttempt.course_id)
-    ).tuples()
+    ).tuples().all()
     states = {}
     for user, course, attempts, passed, best in rows:
         tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
@@ -294,14 +294,14 @@ def organisations_overview() -> list[OrganisationSummary]:
         .where(OrganisationManager.organisation_id == Organisation.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(select(Organisation, managers).order_by(Organisation.name)).tuples()
+    rows = db.session.execute(select(Organisation, managers).order_by(Organisation.name)).tuples().all()
     seats = {
         org_id: (total or 0, held or 0)
         for org_id, total, held in db.session.execute(
             select(
                 SeatPack.organisation_id, func.sum(SeatPack.seats), func.sum(SeatPack.held)
             ).group_by(SeatPack.organisation_id)
-        ).tuples()
+        ).tuples().all()
     }
     return [OrganisationSummary(org, count, *seats.get(org.id, (0, 0))) for org, count in rows]
 
