@@ -297,14 +297,17 @@ def redeem_code(user, text: str, *, course_id: int | None = None) -> Enrollment:
         code.id,
         course_id=code.course_id,
         before={"status": before},
-        after={
-            "status": enrollment.status,
-            "uses": code.uses,
-            "seat_pack_id": enrollment.seat_pack_id,
-        },
+        after=_redeemed_facts(enrollment, code),
         note="redeemed again: no new use" if already else "",
     )
     return enrollment
+
+
+def _redeemed_facts(enrollment: Enrollment, code: EnrollmentCode) -> dict:
+    facts = {"status": enrollment.status, "uses": code.uses}
+    if enrollment.seat_pack_id is not None:
+        facts["seat_pack_id"] = enrollment.seat_pack_id
+    return facts
 
 
 def _check_usable(code: EnrollmentCode) -> None:

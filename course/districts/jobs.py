@@ -19,14 +19,18 @@ from course.models import Course
 
 def send_invites(invite_ids: list[int]) -> None:
     """Send each invite's email over one SMTP connection; freed invites are skipped."""
-    rows = db.session.execute(
-        select(Invite, Course, Organisation)
-        .join(SeatPack, SeatPack.id == Invite.seat_pack_id)
-        .join(Course, Course.id == Invite.course_id)
-        .join(Organisation, Organisation.id == SeatPack.organisation_id)
-        .where(Invite.id.in_(invite_ids), Invite.status != InviteStatus.FREED)
-        .order_by(Invite.id)
-    ).tuples().all()
+    rows = (
+        db.session.execute(
+            select(Invite, Course, Organisation)
+            .join(SeatPack, SeatPack.id == Invite.seat_pack_id)
+            .join(Course, Course.id == Invite.course_id)
+            .join(Organisation, Organisation.id == SeatPack.organisation_id)
+            .where(Invite.id.in_(invite_ids), Invite.status != InviteStatus.FREED)
+            .order_by(Invite.id)
+        )
+        .tuples()
+        .all()
+    )
     days = current_app.config["INVITE_MAX_AGE"] // 86400
     with mail_connection() as send:
         for invite, course, organisation in rows:

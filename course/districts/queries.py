@@ -82,12 +82,16 @@ def district_page(organisation: Organisation) -> DistrictPage:
     """Packs, then sponsored learners and waiting invites with their progress."""
     now = utcnow()
     page = DistrictPage(organisation)
-    packs = db.session.execute(
-        select(SeatPack, Course)
-        .join(Course, Course.id == SeatPack.course_id)
-        .where(SeatPack.organisation_id == organisation.id)
-        .order_by(Course.title, SeatPack.id)
-    ).tuples().all()
+    packs = (
+        db.session.execute(
+            select(SeatPack, Course)
+            .join(Course, Course.id == SeatPack.course_id)
+            .where(SeatPack.organisation_id == organisation.id)
+            .order_by(Course.title, SeatPack.id)
+        )
+        .tuples()
+        .all()
+    )
     by_pack = {}
     for pack, course in packs:
         row = PackRow(pack, course, expired=pack.is_expired(now))
@@ -110,12 +114,16 @@ def _sponsored(pack_ids: list[int]):
 
 
 def _learner_rows(by_pack: dict[int, PackRow], pack_ids: list[int]) -> list[LearnerRow]:
-    pairs = db.session.execute(
-        select(User, Enrollment)
-        .join(Enrollment, Enrollment.user_id == User.id)
-        .where(Enrollment.seat_pack_id.in_(pack_ids))
-        .order_by(User.full_name, Enrollment.id)
-    ).tuples().all()
+    pairs = (
+        db.session.execute(
+            select(User, Enrollment)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(Enrollment.seat_pack_id.in_(pack_ids))
+            .order_by(User.full_name, Enrollment.id)
+        )
+        .tuples()
+        .all()
+    )
     course_ids = list({row.course.id for row in by_pack.values()})
     sponsored = _sponsored(pack_ids)
     totals = _lesson_totals(course_ids)
@@ -150,7 +158,9 @@ def _lesson_totals(course_ids: list[int]) -> dict[int, int]:
             select(Lesson.course_id, func.count(Lesson.id))
             .where(Lesson.course_id.in_(course_ids), Lesson.is_published.is_(True))
             .group_by(Lesson.course_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
 
 
@@ -159,36 +169,44 @@ def _activity(course_ids, sponsored) -> dict[tuple[int, int], tuple[int, datetim
     completed = case(
         (LessonProgress.completed_at.is_not(None) & Lesson.is_published.is_(True), 1), else_=0
     )
-    rows = db.session.execute(
-        select(
-            LessonProgress.user_id,
-            LessonProgress.course_id,
-            func.sum(completed),
-            func.max(LessonProgress.updated_at),
+    rows = (
+        db.session.execute(
+            select(
+                LessonProgress.user_id,
+                LessonProgress.course_id,
+                func.sum(completed),
+                func.max(LessonProgress.updated_at),
+            )
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.course_id.in_(course_ids), LessonProgress.user_id.in_(sponsored))
+            .group_by(LessonProgress.user_id, LessonProgress.course_id)
         )
-        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-        .where(LessonProgress.course_id.in_(course_ids), LessonProgress.user_id.in_(sponsored))
-        .group_by(LessonProgress.user_id, LessonProgress.course_id)
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     return {(user, course): (int(done or 0), last) for user, course, done, last in rows}
 
 
 def _posttests(course_ids, sponsored) -> dict[tuple[int, int], str]:
-    rows = db.session.execute(
-        select(
-            PostTestAttempt.user_id,
-            PostTestAttempt.course_id,
-            func.count(PostTestAttempt.id),
-            func.max(case((PostTestAttempt.is_passed.is_(True), 1), else_=0)),
-            func.max(PostTestAttempt.score),
+    rows = (
+        db.session.execute(
+            select(
+                PostTestAttempt.user_id,
+                PostTestAttempt.course_id,
+                func.count(PostTestAttempt.id),
+                func.max(case((PostTestAttempt.is_passed.is_(True), 1), else_=0)),
+                func.max(PostTestAttempt.score),
+            )
+            .where(
+                PostTestAttempt.course_id.in_(course_ids),
+                PostTestAttempt.user_id.in_(sponsored),
+                PostTestAttempt.submitted_at.is_not(None),
+            )
+            .group_by(PostTestAttempt.user_id, PostTestAttempt.course_id)
         )
-        .where(
-            PostTestAttempt.course_id.in_(course_ids),
-            PostTestAttempt.user_id.in_(sponsored),
-            PostTestAttempt.submitted_at.is_not(None),
-        )
-        .group_by(PostTestAttempt.user_id, PostTestAttempt.course_id)
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     states = {}
     for user, course, attempts, passed, best in rows:
         tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
@@ -294,14 +312,17 @@ def organisations_overview() -> list[OrganisationSummary]:
         .where(OrganisationManager.organisation_id == Organisation.id)
         .scalar_subquery()
     )
-    rows = db.session.execute(select(Organisation, managers).order_by(Organisation.name)).tuples().all()
+    query = select(Organisation, managers).order_by(Organisation.name)
+    rows = db.session.execute(query).tuples().all()
     seats = {
         org_id: (total or 0, held or 0)
         for org_id, total, held in db.session.execute(
             select(
                 SeatPack.organisation_id, func.sum(SeatPack.seats), func.sum(SeatPack.held)
             ).group_by(SeatPack.organisation_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     }
     return [OrganisationSummary(org, count, *seats.get(org.id, (0, 0))) for org, count in rows]
 

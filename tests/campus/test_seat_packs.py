@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from campus.accounts.models import Role, User
 from campus.audit.models import AuditEntry
-from campus.enrollment.models import Enrollment, SeatPack
+from campus.enrollment.models import Enrollment, EnrollmentCode, SeatPack
 from campus.enrollment.queries import find_enrollment
 from campus.enrollment.services import create_code, enroll_on_seat, redeem_code, withdraw
 from campus.errors import UserError
@@ -196,3 +196,20 @@ def test_racing_direct_seat_claims_never_oversell_on_postgresql(app, course):
     )
     assert outcomes.count("enrolled") == 3, outcomes
     assert sponsored_count(pack) == 3
+
+
+def test_an_admin_makes_a_code_that_draws_on_a_pack(app, course):
+    from tests.helpers import client_for, post
+
+    admin, organisation, pack = make_pack(course, seats=1)
+    client = client_for(app, admin)
+    page = client.get(f"/courses/{course.slug}/codes").get_data(as_text=True)
+    assert "Lakeview USD, PO 4411 (1 of 1 free)" in page
+    data = {"label": "Lakeview", "max_uses": "5", "seat_pack_id": str(pack.id)}
+    assert post(client, f"/courses/{course.slug}/codes", data).status_code == 302
+    code = db.session.scalar(select(EnrollmentCode))
+    assert code.seat_pack_id == pack.id
+    redeem_code(make_user(), code.code)
+    db.session.commit()
+    with pytest.raises(UserError, match="Every seat"):
+        redeem_code(make_user(), code.code)
