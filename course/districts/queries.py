@@ -22,6 +22,11 @@ from course.models import Course, Lesson
 from course.progress.models import LessonProgress
 
 EXPIRING_WITHIN = timedelta(days=30)
+STATUS_LABELS = {
+    EnrollmentStatus.ACTIVE.value: "Enrolled",
+    EnrollmentStatus.COMPLETED.value: "Completed",
+    EnrollmentStatus.WITHDRAWN.value: "Withdrawn",
+}
 
 
 @dataclass
@@ -47,7 +52,7 @@ class LearnerRow:
     name: str
     email: str
     course: Course
-    status: str  # Enrolled, Completed, Withdrawn, Invited
+    status: str  # STATUS_LABELS, or Invited
     lessons_done: int = 0
     lessons_total: int = 0
     last_activity: datetime | None = None
@@ -141,7 +146,7 @@ def _learner_rows(by_pack: dict[int, PackRow], pack_ids: list[int]) -> list[Lear
                 name=user.full_name,
                 email=user.email,
                 course=pack_row.course,
-                status=EnrollmentStatus(enrollment.status).value.capitalize(),
+                status=STATUS_LABELS.get(enrollment.status, enrollment.status),
                 lessons_done=done,
                 lessons_total=totals.get(enrollment.course_id, 0),
                 last_activity=last,
