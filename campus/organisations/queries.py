@@ -19,7 +19,9 @@ def sponsors(pack_ids: list[int | None]) -> dict[int, str]:
             select(SeatPack.id, Organisation.name)
             .join(Organisation, Organisation.id == SeatPack.organisation_id)
             .where(SeatPack.id.in_(ids))
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
 
 

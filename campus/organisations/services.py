@@ -13,7 +13,7 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from campus.accounts.models import User, normalize_email
 from campus.audit.models import AuditEntry
@@ -409,19 +409,30 @@ def accept_invite(user: User, invite: Invite) -> Enrollment:
             "Sign out, then open the link again.",
             409,
         )
-    if invite.status == InviteStatus.ACCEPTED:
-        raise UserError("This invitation has already been accepted.", 409)
     pack = db.session.get(SeatPack, invite.seat_pack_id)
     current = find_enrollment(user.id, pack.course_id)
     if current is not None and current.status != EnrollmentStatus.WITHDRAWN:
         raise UserError("You are already enrolled in this course.", 409)
+    _settle(invite, InviteStatus.ACCEPTED, accepted_at=utcnow(), user_id=user.id)
     result = enrollment.enroll_on_seat(user, user, pack, seat_held=True)
-    invite.status = InviteStatus.ACCEPTED.value
-    invite.user_id = user.id
-    invite.accepted_at = utcnow()
-    db.session.flush()
     record(user, "invite.accept", "invite", invite.id, course_id=invite.course_id, note=user.email)
     return result
+
+
+def _settle(invite: Invite, status: InviteStatus, **values) -> None:
+    """Move a waiting invite to `status` by one conditional UPDATE: of an accept and a
+    free racing (or two clicks on the link), exactly one wins; the other is told why."""
+    moved = db.session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.status == InviteStatus.PENDING.value)
+        .values(status=status.value, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(invite)
+    if moved != 1:
+        if invite.status == InviteStatus.ACCEPTED:
+            raise UserError("This invitation has already been accepted.", 409)
+        raise UserError("This invitation was withdrawn, so its seat is free.", 409)
 
 
 def note_resend(actor, organisation: Organisation, invite: Invite) -> None:
@@ -442,13 +453,7 @@ def note_resend(actor, organisation: Organisation, invite: Invite) -> None:
 def free_seat(actor, organisation: Organisation, invite: Invite) -> None:
     """Withdraw a waiting invite and give its seat back to the pack."""
     _check_manager(actor, organisation.id)
-    if invite.status != InviteStatus.PENDING:
-        raise UserError(
-            "That seat is already claimed or freed; only a waiting invitation's seat can be freed.",
-            409,
-        )
-    invite.status = InviteStatus.FREED.value
-    invite.freed_at = utcnow()
+    _settle(invite, InviteStatus.FREED, freed_at=utcnow())
     enrollment.give_back_seats(invite.seat_pack_id, 1)
     db.session.flush()
     record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from campus.models import utcnow
 from campus.organisations.models import Invite, InviteStatus, Organisation, OrganisationManager
 from course.assessment.models import PostTestAttempt
 from course.certificates.models import Certificate
+from course.certificates.pdf import certificate_pdf
 from course.models import Course, Lesson
 from course.progress.models import LessonProgress
 
@@ -341,3 +343,52 @@ def managers_of(organisation: Organisation) -> list[User]:
             .order_by(User.full_name)
         )
     )
+
+
+CERTIFICATE_INDEX_HEADER = [
+    "Name",
+    "Email",
+    "Course",
+    "Certificate",
+    "Completed on",
+    "Contact hours",
+    "Counts for CE credit",
+    "File",
+]
+
+
+def certificates_zip(page: DistrictPage) -> bytes:
+    """The district's current certificates for its PD records: one PDF per learner and
+    course, named so a folder sorts by person, and index.csv listing them. A SAMPLE
+    certificate (course not CE-approved when issued) says so in the index, as on its PDF."""
+    buffer = io.BytesIO()
+    index = io.StringIO()
+    writer = csv.writer(index)
+    writer.writerow(CERTIFICATE_INDEX_HEADER)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for row in page.learners:
+            certificate = row.certificate
+            if certificate is None:
+                continue
+            name = _file_safe(f"{row.name} - {row.course.title} - {certificate.code}") + ".pdf"
+            archive.writestr(name, certificate_pdf(certificate))
+            writer.writerow(
+                spreadsheet_cell(value)
+                for value in (
+                    row.name,
+                    row.email,
+                    row.course.title,
+                    certificate.code,
+                    certificate.snapshot.get("completed_on", ""),
+                    f"{certificate.contact_hours:g}",
+                    "yes" if certificate.counts_for_credit else "no (SAMPLE: course not approved)",
+                    name,
+                )
+            )
+        archive.writestr("index.csv", index.getvalue())
+    return buffer.getvalue()
+
+
+def _file_safe(text: str) -> str:
+    """A file name every system accepts: no path separators or reserved characters."""
+    return "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text)[:180]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.exc import IntegrityError
 
 from campus.accounts import services as accounts
 from campus.accounts.auth import start_session_clock
@@ -57,6 +58,15 @@ def roster(organisation_id: int):
     data = queries.roster_csv(queries.district_page(organisation))
     day = utcnow().strftime("%Y-%m-%d")
     return download_response(data, "text/csv", f"{organisation.name} roster {day}.csv")
+
+
+@bp.get("/districts/<int:organisation_id>/certificates.zip")
+@login_required
+def certificates(organisation_id: int):
+    organisation = get_managed_organisation(organisation_id)
+    data = queries.certificates_zip(queries.district_page(organisation))
+    day = utcnow().strftime("%Y-%m-%d")
+    return download_response(data, "application/zip", f"{organisation.name} certificates {day}.zip")
 
 
 @bp.post("/districts/<int:organisation_id>/invites/<int:invite_id>/resend")
@@ -149,6 +159,10 @@ def _accept_new_account(token, invite, course):
         )
         services.accept_invite(user, invite)
         db.session.commit()
+    except IntegrityError:  # a double click: the first request made the account
+        db.session.rollback()
+        flash("Your account is ready: log in to continue.", "info")
+        return redirect(url_for("accounts.login", next=url_for("districts.accept", token=token)))
     except UserError as error:
         db.session.rollback()
         form.form_errors.append(error.message)

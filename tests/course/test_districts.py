@@ -358,7 +358,11 @@ def test_a_manager_sees_their_district_and_nothing_else(app, course):
     roster = client.get(f"/districts/{org_a.id}/roster.csv").get_data(as_text=True)
     assert "Alice Sponsored" in roster and "Bob" not in roster and "Carol" not in roster
     # District B, by every route: refused; B's invite through A's URL: not found.
-    for path in (f"/districts/{org_b.id}", f"/districts/{org_b.id}/roster.csv"):
+    for path in (
+        f"/districts/{org_b.id}",
+        f"/districts/{org_b.id}/roster.csv",
+        f"/districts/{org_b.id}/certificates.zip",
+    ):
         assert client.get(path).status_code == 403, path
     for action in ("resend", "free"):
         assert (
@@ -376,6 +380,7 @@ MANAGER_MATRIX = {
     # path: (anonymous, learner, instructor, manager of A, manager of B, admin)
     "/districts/{a}": (302, 403, 403, 200, 403, 200),
     "/districts/{a}/roster.csv": (302, 403, 403, 200, 403, 200),
+    "/districts/{a}/certificates.zip": (302, 403, 403, 200, 403, 200),
     "/districts/999999": (302, 404, 404, 404, 404, 404),
     "/districts": (302, 403, 403, 302, 302, 200),
     "/admin/organisations": (302, 403, 403, 403, 403, 200),
@@ -530,3 +535,30 @@ def test_the_seats_summary_counts_claimed_waiting_and_expiring(app, course):
         "Free": "3",
         "Unclaimed, expiring within 30 days": "4",
     }
+
+
+def test_the_certificates_zip_holds_the_districts_certificates_only(app):
+    import io
+    import zipfile
+
+    course = import_ce_course()
+    _, manager, organisation, pack = district(course)
+    _, _, _, other_pack = district(course, name="District B")
+    mine, theirs, fresh = (
+        make_user(name="Mine Certified"),
+        make_user(name="B Certified"),
+        make_user(),
+    )
+    for user, on in ((mine, pack), (theirs, other_pack), (fresh, pack)):
+        enroll_on_seat(None, user, on)
+    db.session.commit()
+    certificate = make_certified(mine, course)
+    make_certified(theirs, course)
+    response = client_for(app, manager).get(f"/districts/{organisation.id}/certificates.zip")
+    assert response.headers["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
+    assert pdfs == [f"Mine Certified - {course.title} - {certificate.code}.pdf"]
+    assert archive.read(pdfs[0]).startswith(b"%PDF")
+    index = archive.read("index.csv").decode()
+    assert "Mine Certified" in index and "B Certified" not in index
