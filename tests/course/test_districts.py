@@ -562,3 +562,30 @@ def test_the_certificates_zip_holds_the_districts_certificates_only(app):
     assert archive.read(pdfs[0]).startswith(b"%PDF")
     index = archive.read("index.csv").decode()
     assert "Mine Certified" in index and "B Certified" not in index
+
+
+@pytest.mark.parametrize(("lessons", "held_after"), [(0, 0), (1, 1)])
+def test_leaving_from_the_course_page_returns_an_unstarted_seat(app, course, lessons, held_after):
+    _, _, _, pack = district(course, seats=3)
+    learner = make_user()
+    enroll_on_seat(None, learner, pack)
+    db.session.commit()
+    if lessons:
+        complete_lessons(learner, course, lessons)
+    client = client_for(app, learner)
+    assert post(client, f"/courses/{course.slug}/leave").status_code == 302
+    assert held(pack) == held_after
+
+
+def test_a_manager_cannot_free_a_seat_already_claimed(app, course, client):
+    manager, organisation, pack, invite = invite_someone(app, course)
+    ana = make_user(email="ana@example.com")
+    login(client, ana)
+    assert post(client, f"/invites/{invite_token(invite)}").status_code == 302
+    response = post(
+        client_for(app, manager),
+        f"/districts/{organisation.id}/invites/{invite.id}/free",
+        follow_redirects=True,
+    )
+    assert "already been accepted" in response.get_data(as_text=True)
+    assert held(pack) == 1
