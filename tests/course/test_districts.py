@@ -233,6 +233,7 @@ def test_ten_thousand_rows_in_a_bounded_number_of_queries(app, course, monkeypat
         response = upload(client, organisation, pack, "\n".join(lines).encode())
     assert response.status_code == 200
     selects = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+    print(f"10,000-row upload: {len(selects)} SELECTs, {len(queries)} statements in all")
     assert len(selects) < 120, len(selects)  # 3 reads per 500 addresses, plus the page
     assert held(pack) == 10_000 and len(sent) == 10_000
     assert db.session.scalar(select(func.count(Invite.id))) == 10_000
