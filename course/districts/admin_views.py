@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from campus.accounts.models import User
 from campus.accounts.queries import find_user_by_email
@@ -179,6 +180,13 @@ def invite_list(organisation_id: int, pack_id: int):
         db.session.rollback()
         form.file.errors = [error.message]
         return _organisation_page(organisation, error.status_code or 400, upload_form=form)
+    except IntegrityError:  # another upload inviting the same people committed first
+        db.session.rollback()
+        form.file.errors = [
+            "Another upload inviting some of the same people finished a moment ago; "
+            "nothing from this one was saved. Upload it again to see who is left."
+        ]
+        return _organisation_page(organisation, 409, upload_form=form)
     if report.invite_ids:
         after_response(jobs.send_invites, report.invite_ids)
     return render_template(
