@@ -590,3 +590,16 @@ def test_a_manager_cannot_free_a_seat_already_claimed(app, course, client):
     )
     assert "already been accepted" in response.get_data(as_text=True)
     assert held(pack) == 1
+
+
+def test_a_racing_second_upload_of_the_same_people_is_refused_whole(app, course, monkeypatch):
+    """The pending-invite check can be passed by two uploads at once; the database's unique
+    index on waiting invites then refuses the second, which saves nothing."""
+    admin, manager, organisation, pack = district(course)
+    client = client_for(app, admin)
+    upload(client, organisation, pack, b"name,email\nA,a@example.com\n")
+    monkeypatch.setattr("campus.organisations.services._pending_invites", lambda *args: set())
+    response = upload(client, organisation, pack, b"name,email\nA,a@example.com\nB,b@example.com\n")
+    assert response.status_code == 409
+    assert "nothing from this one was saved" in response.get_data(as_text=True)
+    assert held(pack) == 1 and [i.email for i in invites()] == ["a@example.com"]
