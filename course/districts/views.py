@@ -19,7 +19,7 @@ from campus.organisations import services
 from campus.organisations.access import get_managed_invite, get_managed_organisation
 from campus.organisations.forms import AcceptInviteForm
 from campus.organisations.models import InviteStatus
-from campus.organisations.queries import managed_organisations
+from campus.organisations.queries import managed_organisations, sponsors
 from campus.security_log import security_event
 from course.districts import jobs, queries
 from course.models import Course
@@ -109,7 +109,7 @@ def accept(token: str):
     try:
         invite = services.invite_for_token(token)
     except UserError as error:
-        return render_template("course/districts/accept.html", problem=error.message), 400
+        return _accept_page(problem=error.message), 400
     course = db.session.get(Course, invite.course_id)
     if invite.status == InviteStatus.ACCEPTED:
         flash("This invitation is already accepted.", "info")
@@ -117,28 +117,39 @@ def accept(token: str):
     if current_user.is_authenticated:
         return _accept_signed_in(token, invite, course)
     if find_user_by_email(invite.email) is not None:
-        return render_template(
-            "course/districts/accept.html", invite=invite, course=course, sign_in=True,
+        return _accept_page(
+            invite=invite,
+            course=course,
+            sign_in=True,
             token=token,
-        )  # fmt: skip
+        )
     return _accept_new_account(token, invite, course)
+
+
+def _accept_page(**context) -> str:
+    """The accept page; it names the organisation whose seat is offered."""
+    invite = context.get("invite")
+    if invite is not None:
+        context["sponsor"] = sponsors([invite.seat_pack_id]).get(invite.seat_pack_id)
+    return render_template("course/districts/accept.html", **context)
 
 
 def _accept_signed_in(token, invite, course):
     form = EmptyForm()
     if not form.validate_on_submit():
-        return render_template(
-            "course/districts/accept.html", invite=invite, course=course, form=form, token=token
-        )
+        return _accept_page(invite=invite, course=course, form=form, token=token)
     try:
         services.accept_invite(current_user, invite)
         db.session.commit()
     except UserError as error:
         db.session.rollback()
-        return render_template(
-            "course/districts/accept.html", invite=invite, course=course, form=form,
-            token=token, problem=error.message,
-        ), error.status_code  # fmt: skip
+        return _accept_page(
+            invite=invite,
+            course=course,
+            form=form,
+            token=token,
+            problem=error.message,
+        ), error.status_code
     flash(f"You are enrolled in {course.title}.", "success")
     return redirect(url_for("course.course_page", slug=course.slug))
 
@@ -149,10 +160,13 @@ def _accept_new_account(token, invite, course):
         form.full_name.data = invite.full_name
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
-        return render_template(
-            "course/districts/accept.html", invite=invite, course=course, form=form,
-            token=token, new_account=True,
-        ), status  # fmt: skip
+        return _accept_page(
+            invite=invite,
+            course=course,
+            form=form,
+            token=token,
+            new_account=True,
+        ), status
     try:
         user = accounts.create_user(
             invite.email, form.full_name.data, form.password.data, time_zone=form.time_zone.data
@@ -166,10 +180,13 @@ def _accept_new_account(token, invite, course):
     except UserError as error:
         db.session.rollback()
         form.form_errors.append(error.message)
-        return render_template(
-            "course/districts/accept.html", invite=invite, course=course, form=form,
-            token=token, new_account=True,
-        ), 400  # fmt: skip
+        return _accept_page(
+            invite=invite,
+            course=course,
+            form=form,
+            token=token,
+            new_account=True,
+        ), 400
     session.clear()
     login_user(user)
     start_session_clock()

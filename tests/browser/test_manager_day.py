@@ -15,6 +15,7 @@ from campus.enrollment.services import enroll_on_seat
 from campus.extensions import db
 from campus.organisations.services import create_organisation, create_seat_pack
 from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import audit
 from tests.conftest import _TMP
 from tests.factories import (
     PASSWORD,
@@ -50,6 +51,14 @@ def _invite_link(address: str) -> str:
     raise AssertionError(f"no email to {address}")
 
 
+@pytest.fixture
+def page(browser):
+    """A tab that lets axe's script tag in (the site's CSP would rightly block it)."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
 def test_invite_accept_and_the_manager_sees_progress(live_server, page, tmp_path):
     course = import_ce_course()
     admin = make_user(Role.ADMIN, name="Provider Admin")
@@ -72,6 +81,9 @@ def test_invite_accept_and_the_manager_sees_progress(live_server, page, tmp_path
     page.get_by_role("heading", name=f"Invite report: {course.title}").wait_for()
     assert "Not a valid email address." in page.content()
     screenshot(page, "district-invite-report")
+    problems = {"invite report": audit(page)}
+    page.goto(f"{live_server}/admin/organisations/{organisation.id}")
+    problems["organisation"] = audit(page)
     _logout(page)
 
     link = None
@@ -88,6 +100,7 @@ def test_invite_accept_and_the_manager_sees_progress(live_server, page, tmp_path
         == "Renée Dubois"
     )
     screenshot(page, "district-accept-invite")
+    problems["accept"] = audit(page)
     page.get_by_label("Password (at least").fill("lighthouse maple river 7")
     page.get_by_label("Repeat the password").fill("lighthouse maple river 7")
     page.get_by_role("button", name="Create my account and enroll").click()
@@ -111,3 +124,5 @@ def test_invite_accept_and_the_manager_sees_progress(live_server, page, tmp_path
     assert "Invited" in waiting.inner_text()
     assert waiting.get_by_role("button", name="Free seat").is_visible()
     screenshot(page, "district-manager-view")
+    problems["manager view"] = audit(page)
+    assert {name: found for name, found in problems.items() if found} == {}

@@ -271,6 +271,7 @@ def test_a_new_person_accepts_in_one_step(app, course, client):
     url = f"/invites/{invite_token(invite)}"
     page = client.get(url).get_data(as_text=True)
     assert 'value="Ana Ortiz"' in page and "ana@example.com" in page
+    assert "a seat bought by <strong>Lakeview USD</strong>" in page
     response = post(
         client,
         url,
