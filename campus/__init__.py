@@ -98,6 +98,7 @@ def import_all_models() -> None:
     import campus.audit.models  # noqa: F401
     import campus.enrollment.models  # noqa: F401
     import campus.jobs.models  # noqa: F401
+    import campus.organisations.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
     import course.certificates.models  # noqa: F401
@@ -111,6 +112,7 @@ def import_all_jobs() -> None:
     import community.notifications.jobs  # noqa: F401
     import course.certificates.jobs  # noqa: F401
     import course.completion.jobs  # noqa: F401
+    import course.districts.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -134,6 +136,8 @@ def _register_blueprints(app: Flask) -> None:
     from course.cli import course_cli
     from course.completion import admin_views as completion_admin
     from course.completion import views as completion
+    from course.districts import admin_views as districts_admin
+    from course.districts import views as districts
     from course.progress import admin_views as progress_admin
     from course.progress import views as progress
 
@@ -151,6 +155,8 @@ def _register_blueprints(app: Flask) -> None:
         assessment_admin.bp,
         certificates.bp,
         certificates_admin.bp,
+        districts.bp,
+        districts_admin.bp,
         forum.bp,
         moderation.bp,
         notifications.bp,

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from campus.enrollment.forms import CreateCodeForm
-from campus.enrollment.models import EnrollmentCode
-from campus.enrollment.queries import course_codes
+from campus.enrollment.models import EnrollmentCode, SeatPack
+from campus.enrollment.queries import course_codes, pack_choices
 from campus.enrollment.services import create_code, revoke_code
 from campus.errors import user_errors_flashed
 from campus.extensions import db
@@ -31,6 +31,7 @@ def codes(slug: str):
 
 
 def _codes_page(course: Course, create_form: CreateCodeForm, status: int = 200):
+    create_form.seat_pack_id.choices = pack_choices(course.id)
     return render_template(
         "course/codes.html",
         course=course,
@@ -46,6 +47,7 @@ def _codes_page(course: Course, create_form: CreateCodeForm, status: int = 200):
 def create(slug: str):
     course = get_staff_course(slug, admin_only=True)
     form = CreateCodeForm()
+    form.seat_pack_id.choices = pack_choices(course.id)
     if not form.validate_on_submit():
         return _codes_page(course, form, 400)
     with user_errors_flashed():
@@ -55,6 +57,7 @@ def create(slug: str):
             max_uses=form.max_uses.data,
             expires_at=_end_of_day(form.expires_on.data),
             label=form.label.data or "",
+            seat_pack=db.session.get(SeatPack, form.seat_pack_id.data or 0),
         )
         db.session.commit()
         flash(f"Code {code.code} created.", "success")

@@ -18,6 +18,7 @@ from course.importer.read_assessment import DEFAULT_PASS_MARK
 from course.importer.read_course import load_course
 from course.importer.sync_course import course_folders, import_course
 from course.models import Course
+from course.progress.queries import has_started
 
 
 @click.group("course")
@@ -108,7 +109,7 @@ def withdraw_command(slug: str, email: str) -> None:
     """Withdraw a learner from a course; every record they have is kept."""
     course, user = _course_and_user(slug, email)
     try:
-        enrollment.withdraw(None, user, course.id)
+        enrollment.withdraw(None, user, course.id, started=has_started(user.id, course.id))
     except UserError as error:
         raise click.ClickException(error.message) from error
     db.session.commit()

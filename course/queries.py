@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.enrollment.queries import find_enrollment, is_enrolled
 from campus.extensions import db
+from campus.organisations.queries import sponsors
 from course import ce_rules
 from course.captions import CaptionError, Cue, parse_vtt
 from course.delivery import course_root
@@ -62,6 +63,7 @@ class CoursePage:
     can_view: bool
     can_leave: bool = False  # an active enrollment: the learner may leave
     can_redeem: bool = False  # signed in, not staff, not enrolled: a code form is offered
+    sponsor: str | None = None  # the organisation whose seat this enrollment is on
     extras: dict = field(default_factory=dict)
 
 
@@ -114,7 +116,14 @@ def course_page_data(course: Course, user) -> CoursePage:
         can_view=user.is_authenticated and (user.is_staff or _is_active(enrollment)),
         can_leave=user.is_authenticated and _is_active(enrollment),
         can_redeem=user.is_authenticated and not user.is_staff and not _is_active(enrollment),
+        sponsor=_sponsor(enrollment),
     )
+
+
+def _sponsor(enrollment: Enrollment | None) -> str | None:
+    if enrollment is None or enrollment.seat_pack_id is None:
+        return None
+    return sponsors([enrollment.seat_pack_id]).get(enrollment.seat_pack_id)
 
 
 def _is_active(enrollment: Enrollment | None) -> bool:

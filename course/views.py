@@ -21,12 +21,13 @@ from campus.enrollment.services import enroll, redeem_code, withdraw
 from campus.errors import UserError, user_errors_flashed
 from campus.extensions import client_address, db, limiter
 from campus.forms import EmptyForm
+from campus.organisations.queries import managed_organisations, sponsors
 from course import queries
 from course.access import get_published_course, get_viewable_lesson
 from course.completion.queries import checklist as ce_checklist
 from course.completion.queries import checklists as ce_checklists
 from course.delivery import send_course_file, send_lesson_media
-from course.progress.queries import course_progress, dashboard_progress
+from course.progress.queries import course_progress, dashboard_progress, has_started
 
 bp = Blueprint("course", __name__)
 
@@ -118,7 +119,8 @@ def leave(slug: str):
     if not form.validate_on_submit():
         abort(400)
     with user_errors_flashed():
-        withdraw(current_user, current_user, course.id)
+        started = has_started(current_user.id, course.id)
+        withdraw(current_user, current_user, course.id, started=started)
         db.session.commit()
         flash(
             f"You have left {course.title}. Your progress and records are kept; "
@@ -144,6 +146,9 @@ def dashboard():
         checklists=checklists,
         progress=progress,
         staff_courses=staff_courses,
+        sponsors=sponsors([enrollment.seat_pack_id for enrollment, _ in rows]),
+        managed=managed_organisations(current_user),
+        organisations_admin=current_user.is_admin,
     )
 
 

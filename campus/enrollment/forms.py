@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, EmailField, IntegerField, StringField
+from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from campus.enrollment.models import MAX_CODE_USES
@@ -29,3 +29,9 @@ class CreateCodeForm(BaseForm):
         validators=[DataRequired(), NumberRange(min=1, max=MAX_CODE_USES)],
     )
     expires_on = DateField("Expires after (optional)", validators=[Optional()])
+    seat_pack_id = SelectField(
+        "Draw on a seat pack (each new learner claims one of its seats)",
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+    )

@@ -28,6 +28,9 @@ class Enrollment(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=EnrollmentStatus.ACTIVE.value)
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The seat pack that pays for this enrollment (its organisation sponsors it); None for
+    # a learner who enrolled on their own. Kept after a withdrawal that used the seat.
+    seat_pack_id: Mapped[int | None] = mapped_column(ForeignKey("seat_packs.id"), index=True)
 
 
 # Same alphabet as certificate codes: no 0/O, 1/I/L, U, so a code read aloud or typed from
@@ -58,6 +61,8 @@ class EnrollmentCode(db.Model):
     revoked_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A code may draw on a seat pack: each new redemption then claims one of its seats.
+    seat_pack_id: Mapped[int | None] = mapped_column(ForeignKey("seat_packs.id"))
 
     @property
     def is_single_use(self) -> bool:
@@ -73,6 +78,42 @@ class EnrollmentCode(db.Model):
         if self.is_expired(now):
             return "Expired"
         return "Used up" if self.uses >= self.max_uses else "Active"
+
+
+MAX_PACK_SEATS = 100_000
+
+
+class SeatPack(db.Model):
+    """Seats an organisation bought for one course (paid by invoice or PO, outside campus).
+
+    `held` counts the seats in use: enrollments that claimed one plus invites still
+    waiting to be accepted. It only moves by conditional UPDATEs (held + n <= seats), and
+    the database refuses a row over its limit, so concurrent redemptions never oversell.
+    """
+
+    __tablename__ = "seat_packs"
+    __table_args__ = (
+        CheckConstraint("held <= seats", name="held_within_seats"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    seats: Mapped[int]
+    held: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime | None]
+    reference: Mapped[str] = mapped_column(String(120), default="")  # invoice or PO number
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    @property
+    def available(self) -> int:
+        return self.seats - self.held
 
 
 class EnrollmentCodeRedemption(db.Model):

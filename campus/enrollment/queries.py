@@ -12,8 +12,10 @@ from campus.enrollment.models import (
     Enrollment,
     EnrollmentCode,
     EnrollmentStatus,
+    SeatPack,
 )
 from campus.extensions import db
+from campus.organisations.models import Organisation
 
 _NOT_CODE = re.compile(r"[^0-9A-Z]")
 
@@ -54,3 +56,19 @@ def course_codes(course_id: int) -> list[EnrollmentCode]:
             .order_by(EnrollmentCode.id.desc())
         )
     )
+
+
+def pack_choices(course_id: int) -> list[tuple[int, str]]:
+    """A course's seat packs as (id, label) choices, with 0 for none (one query)."""
+    rows = db.session.execute(
+        select(SeatPack, Organisation.name)
+        .join(Organisation, Organisation.id == SeatPack.organisation_id)
+        .where(SeatPack.course_id == course_id)
+        .order_by(Organisation.name, SeatPack.id)
+    ).tuples()
+    choices = [(0, "No seat pack: the code's own use limit only")]
+    for pack, name in rows:
+        choices.append(
+            (pack.id, f"{name}, {pack.reference} ({pack.seats - pack.held} of {pack.seats} free)")
+        )
+    return choices

@@ -22,6 +22,7 @@ from campus.enrollment.models import (
     EnrollmentCode,
     EnrollmentCodeRedemption,
     EnrollmentStatus,
+    SeatPack,
 )
 from campus.enrollment.queries import find_code, find_enrollment, normalize_code
 from campus.errors import UserError
@@ -72,9 +73,13 @@ def enroll(actor, user, course_id: int, *, is_open: bool) -> Enrollment:
     return enrollment
 
 
-def withdraw(actor, user, course_id: int) -> Enrollment:
+def withdraw(actor, user, course_id: int, *, started: bool = True) -> Enrollment:
     """Withdraw `user` (staff or CLI), or leave (actor is the user). Every record stays:
-    progress, time on task, attempts and certificates; re-enrolling resumes them."""
+    progress, time on task, attempts and certificates; re-enrolling resumes them.
+
+    A sponsored seat goes back to its pack only when no lesson was `started` (the caller,
+    which can read progress, says so); a seat someone learned on stays used.
+    """
     by_self = actor is not None and actor.id == user.id
     if not by_self:
         _check_staff(actor)
@@ -84,9 +89,86 @@ def withdraw(actor, user, course_id: int) -> Enrollment:
         raise UserError(f"{who} not enrolled in this course.", 409)
     before = enrollment.status
     enrollment.status = EnrollmentStatus.WITHDRAWN.value
+    pack_id = enrollment.seat_pack_id
+    if pack_id is not None and not started:
+        give_back_seats(pack_id, 1)
+        enrollment.seat_pack_id = None
     db.session.flush()
     action = "enrollment.leave" if by_self else "enrollment.withdraw"
-    _audit(actor, action, enrollment, before, note=user.email)
+    returned = pack_id is not None and not started
+    note = f"{user.email}; seat returned to pack {pack_id}" if returned else user.email
+    _audit(actor, action, enrollment, before, note=note)
+    return enrollment
+
+
+# --- Seats ---------------------------------------------------------------------------
+
+
+def take_seats(pack_id: int, count: int) -> bool:
+    """Hold `count` seats of a pack, all or none, by one conditional UPDATE: two
+    transactions racing for the last seat cannot both see it free (the row lock makes the
+    second re-check `held + count <= seats` after the first commits)."""
+    if count <= 0:
+        return True
+    now = utcnow()
+    taken = db.session.execute(
+        update(SeatPack)
+        .where(
+            SeatPack.id == pack_id,
+            SeatPack.held + count <= SeatPack.seats,
+            (SeatPack.expires_at.is_(None)) | (SeatPack.expires_at > now),
+        )
+        .values(held=SeatPack.held + count)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return taken == 1
+
+
+def give_back_seats(pack_id: int, count: int) -> None:
+    if count > 0:
+        db.session.execute(
+            update(SeatPack)
+            .where(SeatPack.id == pack_id, SeatPack.held >= count)
+            .values(held=SeatPack.held - count)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def seats_refusal(pack: SeatPack, wanted: int = 1) -> UserError:
+    """Why a pack could not give `wanted` seats, as a person reads it."""
+    db.session.refresh(pack)
+    if pack.is_expired(utcnow()):
+        return UserError("The seats bought for this course have expired.", 409)
+    left = max(pack.seats - pack.held, 0)
+    if wanted == 1:
+        return UserError("Every seat bought for this course is taken.", 409)
+    return UserError(
+        f"{wanted:,} seats are needed but only {left:,} remain in this pack, so nobody was "
+        "enrolled or invited. Buy more seats or shorten the list.",
+        409,
+    )
+
+
+def enroll_on_seat(actor, user, pack: SeatPack, *, seat_held: bool = False) -> Enrollment:
+    """Enroll `user` on one of `pack`'s seats (an invite accepted, a CSV row for an existing
+    account). `seat_held`: the seat was already taken for them (a pending invite holds one);
+    otherwise one is taken here. Someone already enrolled is refused and keeps the seat
+    free; a withdrawn learner whose seat stayed used resumes on it."""
+    enrollment = find_enrollment(user.id, pack.course_id)
+    if _is_active(enrollment):
+        if seat_held:
+            give_back_seats(pack.id, 1)
+        raise UserError(f"{user.email} is already enrolled in this course.", 409)
+    if enrollment is not None and enrollment.seat_pack_id is not None:
+        if seat_held:
+            give_back_seats(pack.id, 1)  # their old seat still counts; this one is spare
+    elif not seat_held and not take_seats(pack.id, 1):
+        raise seats_refusal(pack)
+    enrollment, before = _activate(user, pack.course_id)
+    if enrollment.seat_pack_id is None:
+        enrollment.seat_pack_id = pack.id
+    db.session.flush()
+    _audit(actor, "enrollment.seat", enrollment, before, note=f"{user.email}; pack {pack.id}")
     return enrollment
 
 
@@ -115,9 +197,13 @@ def create_code(
     max_uses: int,
     expires_at: datetime | None = None,
     label: str = "",
+    seat_pack: SeatPack | None = None,
 ) -> EnrollmentCode:
+    """A new code; with `seat_pack`, each redemption claims one of the pack's seats."""
     if actor is None or not actor.is_admin:
         raise UserError("Only admins create enrollment codes.", 403)
+    if seat_pack is not None and seat_pack.course_id != course_id:
+        raise UserError("That seat pack is for another course.")
     if not 1 <= max_uses <= MAX_CODE_USES:
         raise UserError(f"A code allows between 1 and {MAX_CODE_USES:,} uses.")
     if expires_at is not None and expires_at <= utcnow():
@@ -129,6 +215,7 @@ def create_code(
         max_uses=max_uses,
         expires_at=expires_at,
         created_by_id=actor.id,
+        seat_pack_id=seat_pack.id if seat_pack is not None else None,
     )
     db.session.add(code)
     db.session.flush()
@@ -170,6 +257,7 @@ def _code_facts(code: EnrollmentCode) -> dict:
         "uses": code.uses,
         "expires_at": code.expires_at.isoformat() if code.expires_at else None,
         "is_revoked": code.is_revoked,
+        "seat_pack_id": code.seat_pack_id,
     }
 
 
@@ -194,7 +282,14 @@ def redeem_code(user, text: str, *, course_id: int | None = None) -> Enrollment:
     if not already:
         _take_one_use(code)
         db.session.add(EnrollmentCodeRedemption(code_id=code.id, user_id=user.id))
+    previous = find_enrollment(user.id, code.course_id)
+    needs_seat = code.seat_pack_id is not None and (previous is None or not previous.seat_pack_id)
+    if needs_seat and not take_seats(code.seat_pack_id, 1):
+        raise seats_refusal(db.session.get(SeatPack, code.seat_pack_id))
     enrollment, before = _activate(user, code.course_id)
+    if needs_seat:
+        enrollment.seat_pack_id = code.seat_pack_id
+        db.session.flush()
     record(
         user,
         "code.redeem",
@@ -202,10 +297,17 @@ def redeem_code(user, text: str, *, course_id: int | None = None) -> Enrollment:
         code.id,
         course_id=code.course_id,
         before={"status": before},
-        after={"status": enrollment.status, "uses": code.uses},
+        after=_redeemed_facts(enrollment, code),
         note="redeemed again: no new use" if already else "",
     )
     return enrollment
+
+
+def _redeemed_facts(enrollment: Enrollment, code: EnrollmentCode) -> dict:
+    facts = {"status": enrollment.status, "uses": code.uses}
+    if enrollment.seat_pack_id is not None:
+        facts["seat_pack_id"] = enrollment.seat_pack_id
+    return facts
 
 
 def _check_usable(code: EnrollmentCode) -> None:

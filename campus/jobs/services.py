@@ -4,6 +4,8 @@ only once that commit succeeds (campus.jobs.queue.push_after_commit)."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from campus.audit.services import record
@@ -27,8 +29,9 @@ def enqueue(name: str, *args, key: str | None = None) -> Job:
     if name not in JOBS:
         raise ValueError(f"no job is registered as {name!r}")
     wanted = db.session.info.setdefault(PENDING_KEY, {})
-    if (name, args) in wanted:
-        return db.session.get(Job, wanted[(name, args)])
+    asked = (name, json.dumps(args, sort_keys=True, default=str))  # lists are unhashable
+    if asked in wanted:
+        return db.session.get(Job, wanted[asked])
     if key is not None:
         job, inserted = _insert_keyed(name, list(args), key)
         if not inserted:  # already asked for: its own push (or retry) wakes it
@@ -37,7 +40,7 @@ def enqueue(name: str, *args, key: str | None = None) -> Job:
         job = Job(name=name, args=list(args), run_after=utcnow())
         db.session.add(job)
         db.session.flush()
-    wanted[(name, args)] = job.id
+    wanted[asked] = job.id
     return job
 
 

@@ -63,7 +63,9 @@ def withdraw_learner(slug: str, user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     with user_errors_flashed():
-        withdraw(current_user, learner, course.id)
+        withdraw(
+            current_user, learner, course.id, started=queries.has_started(learner.id, course.id)
+        )
         db.session.commit()
         flash(f"{learner.full_name} is withdrawn; their records are kept.", "success")
     return redirect(url_for("progress_admin.learners", slug=slug))

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
@@ -389,3 +389,18 @@ def lesson_counts(user_id: int, course_ids: list[int]) -> LessonCounts:
 def required_lessons_complete(user_id: int, course_id: int) -> bool:
     """True when every published lesson of the course is complete for this learner."""
     return lesson_counts(user_id, [course_id]).all_done(course_id)
+
+
+def has_started(user_id: int, course_id: int) -> bool:
+    """Whether the learner watched any of the course (a seat they learned on stays used)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    LessonProgress.user_id == user_id,
+                    LessonProgress.course_id == course_id,
+                    LessonProgress.watched_seconds > 0,
+                )
+            )
+        )
+    )

@@ -1,6 +1,6 @@
 """jobs: the job queue's outbox table, and a lease on each forum notification's email
 
-Revision ID: jobs_queue
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-28 00:10:00
 
@@ -12,7 +12,7 @@ lease lets one worker send it at a time while a dead worker's claim runs out by 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "jobs_queue"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

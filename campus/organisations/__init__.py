@@ -1,0 +1,1 @@
+"""Organisations: districts that buy seats, their managers, and the invites they send."""

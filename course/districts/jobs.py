@@ -1,0 +1,73 @@
+"""District emails: an invitation (a signed link) or, for an existing account enrolled at
+once, a note that says so.
+
+A job names each invite with the send it asks for (1 for the first email, 2 for the
+first re-send, ...). An invite already sent that many times is skipped, and each send is
+committed as soon as the mail server takes it, so a retry after a worker died part-way,
+or a second delivery of the job, emails nobody twice."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from campus.enrollment.models import SeatPack
+from campus.extensions import db
+from campus.jobs.registry import job
+from campus.jobs.services import enqueue
+from campus.mail import build_message, mail_connection
+from campus.models import utcnow
+from campus.organisations.models import Invite, InviteStatus, Organisation
+from campus.organisations.services import invite_token
+from campus.urls import external_url
+from course.models import Course
+
+
+@job("districts.invite_emails")
+def send_invites(sends: list[list[int]]) -> None:
+    """Send each ``[invite_id, nth]`` not yet sent ``nth`` times over one SMTP connection;
+    freed invites are skipped. A mail failure raises: the queue retries what is left."""
+    wanted = dict((invite_id, nth) for invite_id, nth in sends)
+    invite_ids = list(wanted)
+    rows = (
+        db.session.execute(
+            select(Invite, Course, Organisation)
+            .join(SeatPack, SeatPack.id == Invite.seat_pack_id)
+            .join(Course, Course.id == Invite.course_id)
+            .join(Organisation, Organisation.id == SeatPack.organisation_id)
+            .where(Invite.id.in_(invite_ids), Invite.status != InviteStatus.FREED)
+            .order_by(Invite.id)
+        )
+        .tuples()
+        .all()
+    )
+    days = current_app.config["INVITE_MAX_AGE"] // 86400
+    with mail_connection() as send:
+        for invite, course, organisation in rows:
+            if invite.times_sent >= wanted[invite.id]:
+                continue  # this send already went out (a retry or a second delivery)
+            send(_message(invite, course, organisation, days))
+            invite.sent_at = utcnow()
+            invite.times_sent = wanted[invite.id]
+            db.session.commit()  # a failure part-way keeps the record of who was sent
+
+
+def queue_invite_emails(sends: list[list[int]]) -> None:
+    """Ask for each ``[invite_id, nth]`` email in the caller's transaction (one job)."""
+    if sends:
+        enqueue("districts.invite_emails", sends)
+
+
+def _message(invite: Invite, course: Course, organisation: Organisation, days: int):
+    if invite.status == InviteStatus.ACCEPTED:
+        subject = f"{organisation.name} enrolled you in {course.title}"
+        link = external_url("course.course_page", slug=course.slug)
+        template = "course/districts/email/enrolled.txt"
+    else:
+        subject = f"{organisation.name} invites you to {course.title}"
+        link = external_url("districts.accept", token=invite_token(invite))
+        template = "course/districts/email/invite.txt"
+    text = render_template(
+        template, invite=invite, course=course, organisation=organisation, link=link, days=days
+    )
+    return build_message(invite.email, subject, text)
