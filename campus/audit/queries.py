@@ -14,9 +14,10 @@ from sqlalchemy import Select, select
 
 from campus.accounts.models import User, normalize_email
 from campus.audit.models import AuditEntry
-from campus.enrollment.models import Enrollment, EnrollmentCode
+from campus.enrollment.models import Enrollment, EnrollmentCode, SeatPack
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.organisations.models import Invite, Organisation
 
 PAGE_SIZE = 100
 CSV_HEADER = (
@@ -105,7 +106,37 @@ def code_names(ids: set[int] | None) -> dict[int, str]:
     }
 
 
+def organisation_names(ids: set[int] | None) -> dict[int, str]:
+    query = select(Organisation.id, Organisation.name)
+    if ids is not None:
+        query = query.where(Organisation.id.in_(ids))
+    return {i: name for i, name in db.session.execute(query)}
+
+
+def seat_pack_names(ids: set[int] | None) -> dict[int, str]:
+    """A seat pack is named by its organisation, size and invoice or PO reference."""
+    query = select(SeatPack.id, Organisation.name, SeatPack.seats, SeatPack.reference).join(
+        Organisation, Organisation.id == SeatPack.organisation_id
+    )
+    if ids is not None:
+        query = query.where(SeatPack.id.in_(ids))
+    return {
+        i: f"{name}: {seats} seats" + (f" ({reference})" if reference else "")
+        for i, name, seats, reference in db.session.execute(query)
+    }
+
+
+def invite_names(ids: set[int] | None) -> dict[int, str]:
+    query = select(Invite.id, Invite.full_name, Invite.email)
+    if ids is not None:
+        query = query.where(Invite.id.in_(ids))
+    return {i: f"{name} <{email}>" for i, name, email in db.session.execute(query)}
+
+
 register_namer("user", user_names)
+register_namer("organisation", organisation_names)
+register_namer("seat_pack", seat_pack_names)
+register_namer("invite", invite_names)
 register_namer("enrollment", enrollment_names)
 register_namer("enrollment_code", code_names)
 

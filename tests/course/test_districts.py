@@ -622,3 +622,13 @@ def test_a_racing_second_upload_of_the_same_people_is_refused_whole(app, course,
     assert response.status_code == 409
     assert "nothing from this one was saved" in response.get_data(as_text=True)
     assert held(pack) == 1 and [i.email for i in invites()] == ["a@example.com"]
+
+
+def test_the_audit_page_names_organisations_packs_and_invites(app, course):
+    manager, organisation, pack, invite = invite_someone(app, course)
+    post(client_for(app, manager), f"/districts/{organisation.id}/invites/{invite.id}/resend")
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    page = client_for(app, admin).get("/admin/audit/").get_data(as_text=True)
+    assert "Lakeview USD: 10 seats (PO 4411)" in page  # the pack, not seat_pack #1
+    assert "Ana Ortiz &lt;ana@example.com&gt;" in page  # the invite
+    assert "Lakeview USD" in page
