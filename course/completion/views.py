@@ -17,7 +17,12 @@ from campus.extensions import db
 from campus.forms import EmptyForm
 from course.access import can_view_lessons, get_published_course, refuse_outsider
 from course.assessment import queries, services
-from course.assessment.models import PostTestAttempt
+from course.assessment.models import (
+    REPORTED_MINUTES_FIELD,
+    REPORTED_MINUTES_PROMPT,
+    REPORTED_MINUTES_RANGE,
+    PostTestAttempt,
+)
 from course.certificates import jobs as certificate_jobs
 from course.certificates import services as certificate_services
 from course.completion.queries import checklist
@@ -25,6 +30,14 @@ from course.progress.queries import course_progress
 from course.queries import course_outline
 
 bp = Blueprint("completion", __name__)
+
+# The evaluation's built-in question (course/assessment/models.py), as the page shows it.
+_MINUTES_QUESTION = {
+    "field": REPORTED_MINUTES_FIELD,
+    "prompt": REPORTED_MINUTES_PROMPT,
+    "low": REPORTED_MINUTES_RANGE[0],
+    "high": REPORTED_MINUTES_RANGE[1],
+}
 
 
 def _course_for_learner(slug: str):
@@ -106,7 +119,7 @@ def attempt(slug: str, number: int):
         attempt=attempt,
         questions=queries.attempt_questions(attempt),
         form=EmptyForm(),
-        feedback=assessment.setting("show_feedback"),
+        feedback=queries.feedback_mode(assessment, attempt),
     )
 
 
@@ -163,6 +176,7 @@ def evaluation(slug: str):
         form=form,
         error_message=error_message,
         values=request.form,
+        minutes=_MINUTES_QUESTION,
         checklist=checklist(current_user, course),
     ), status
 
