@@ -192,8 +192,7 @@ def _check_per_module(reader, doc, spec: AssessmentSpec, lesson_modules: dict) -
             reader.problem(
                 doc.file,
                 line,
-                f"per_module is {per_module} but module '{module}' has only {count} "
-                "question(s)",
+                f"per_module is {per_module} but module '{module}' has only {count} question(s)",
             )
 
 
