@@ -13,6 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from campus.accounts.licenses import US_STATES
 from campus.accounts.passwords import MAX_LENGTH
 from campus.forms import BaseForm
 from campus.timezones import is_zone, zone_choices
@@ -88,4 +89,19 @@ class ResetPasswordForm(BaseForm):
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class LicenseForm(BaseForm):
+    """The license a board report names; campus.accounts.licenses checks its format."""
+
+    license_state = SelectField(
+        "State that issued your license",
+        choices=[("", "Choose a state")] + [(code, name) for code, name in US_STATES.items()],
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the state that issued your license.")],
+    )
+    license_number = StringField(
+        "License number, exactly as on your license",
+        validators=[DataRequired(message="Give your license number."), Length(max=40)],
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campus.accounts.licenses import has_license
 from campus.accounts.models import User
 from campus.audit.services import record as audit
 from campus.database import begin_write, insert_for
@@ -147,6 +148,11 @@ def _gate_and_snapshot(user, course: Course) -> tuple[dict, datetime]:
     )
     if evaluation is None:
         raise UserError("Submit the course evaluation before the certificate.", 403)
+    if not has_license(user):
+        raise UserError(
+            "Give your license state and number before the certificate: a board report names them.",
+            403,
+        )
     completed_at = max(passed.submitted_at, evaluation.submitted_at)
     return build_snapshot(user, course, passed, evaluation, completed_at), completed_at
 

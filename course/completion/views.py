@@ -11,6 +11,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campus.accounts import services as account_services
+from campus.accounts.forms import LicenseForm
+from campus.accounts.licenses import LICENSE_FORMATS, has_license
 from campus.after_response import after_response
 from campus.errors import UserError
 from campus.extensions import db
@@ -161,8 +164,11 @@ def evaluation(slug: str):
             db.session.rollback()
             return redirect(url_for("course.course_page", slug=course.slug))
         else:
-            # The evaluation is the last step: issue the certificate in the same commit.
             flash("Thank you: your evaluation is saved.", "success")
+            if not has_license(current_user):  # one step left: the license
+                db.session.commit()
+                return redirect(url_for(".license", slug=course.slug))
+            # The evaluation is the last step: issue the certificate in the same commit.
             outcome = _issue_or_explain(course)
             db.session.commit()
             _announce(outcome)
@@ -178,6 +184,38 @@ def evaluation(slug: str):
         values=request.form,
         minutes=_MINUTES_QUESTION,
         checklist=checklist(current_user, course),
+    ), status
+
+
+@bp.route("/courses/<slug>/license", methods=["GET", "POST"])
+@login_required
+def license(slug: str):
+    """The step before the certificate: the license a board report names. Saving it issues
+    the certificate when every other step is done, in the same commit."""
+    course, _ = _course_for_learner(slug)
+    form = LicenseForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            account_services.set_license(
+                current_user, form.license_state.data, form.license_number.data
+            )
+        except UserError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            flash("Your license is saved.", "success")
+            steps = checklist(current_user, course)
+            outcome = _issue_or_explain(course) if steps and steps.is_complete else _Outcome()
+            db.session.commit()
+            _announce(outcome)
+            return redirect(url_for("course.course_page", slug=course.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "course/completion/license.html",
+        course=course,
+        form=form,
+        checklist=checklist(current_user, course),
+        formats=LICENSE_FORMATS,
     ), status
 
 
