@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from campus.accounts.licenses import has_license
+from campus.accounts.licenses import US_STATES, has_license
 from campus.accounts.models import User
 from campus.audit.services import record as audit
 from campus.database import begin_write, insert_for
@@ -18,11 +19,14 @@ from campus.models import utcnow
 from campus.timezones import local_date
 from course import board_rules, ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
+from course.certificates import board_files, queries
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
     CODE_GROUPS,
     REVOCATION_CATEGORIES,
+    BoardReport,
+    BoardReportEntry,
     Certificate,
     CertificateEvent,
     CeSettingsAlert,
@@ -328,3 +332,65 @@ def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certifi
         note=reason[:400],
     )
     return new
+
+
+def record_board_report(actor, course: Course, file_format: str, state: str = "") -> BoardReport:
+    """Make a board export and log it as reported: the exact file, its SHA-256, and one entry
+    per certificate with the license it was sent under. Only completions not yet reported in
+    this format are included (a board upload must never receive a row twice).
+
+    Refuses (nothing written) an unknown format or state, a CE Broker export of a course
+    without its tracking numbers, and an export with nothing new to report.
+    """
+    if file_format not in board_files.FORMATS:
+        raise UserError("Choose a report format from the list.", 400)
+    if state and state not in US_STATES:
+        raise UserError("Choose a state from the list, or every state.", 400)
+    if file_format == board_files.CEBROKER and queries.cebroker_ids(course.ce) is None:
+        raise UserError(
+            "Set ce.cebroker_provider_number and ce.cebroker_course_number in the course's "
+            "course.yml (then import it) before a CE Broker export.",
+            409,
+        )
+    candidates = queries.report_candidates(course.id, file_format, state)
+    if not candidates.rows:
+        raise UserError("Nothing new to report: every eligible completion is reported.", 409)
+    filename, content = queries.board_file(course, file_format, candidates.rows)
+    report = BoardReport(
+        course_id=course.id,
+        file_format=file_format,
+        state=state,
+        filename=filename,
+        content=content,
+        sha256=hashlib.sha256(content.encode()).hexdigest(),
+        row_count=len(candidates.rows),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    db.session.add_all(
+        BoardReportEntry(
+            report_id=report.id,
+            certificate_id=row.certificate_id,
+            user_id=row.user_id,
+            license_state=row.license_state,
+            license_number=row.license_number,
+        )
+        for row in candidates.rows
+    )
+    db.session.flush()
+    audit(
+        actor,
+        "board_report.create",
+        "board_report",
+        report.id,
+        course_id=course.id,
+        after={
+            "format": file_format,
+            "state": state,
+            "rows": report.row_count,
+            "sha256": report.sha256,
+            "certificates": [row.code for row in candidates.rows],
+        },
+    )
+    return report
