@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -97,7 +98,8 @@ class LicenseForm(BaseForm):
 
     license_state = SelectField(
         "State that issued your license",
-        choices=[("", "Choose a state")] + [(code, name) for code, name in US_STATES.items()],
+        choices=[SelectChoice("", "Choose a state")]
+        + [SelectChoice(code, name) for code, name in US_STATES.items()],
         validate_choice=False,
         validators=[DataRequired(message="Choose the state that issued your license.")],
     )

@@ -40,10 +40,13 @@ class BoardReportForm(BaseForm):
     """A board export marked as reported; the service checks both choices."""
 
     file_format = SelectField(
-        "Format", choices=list(board_files.FORMATS.items()), validate_choice=False
+        "Format",
+        choices=[SelectChoice(value, label) for value, label in board_files.FORMATS.items()],
+        validate_choice=False,
     )
     state = SelectField(
         "Learners licensed in",
-        choices=[("", "Every state")] + list(US_STATES.items()),
+        choices=[SelectChoice("", "Every state")]
+        + [SelectChoice(code, name) for code, name in US_STATES.items()],
         validate_choice=False,
     )
