@@ -277,3 +277,31 @@ def test_export_and_page_query_counts_do_not_grow_with_learners(app, course):
     for index in range(6):
         _certified(course, name=f"Later {index}", license=("FL", f"OT9{index}99"))
     assert report_queries() <= small + 1  # entries go in one executemany, whatever the count
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('  cebroker_provider_number: "50-12AB"\n', "ce.cebroker_provider_number must be digits"),
+        ('  cebroker_course_number: "30-1234"\n', "ce.cebroker_course_number must be digits"),
+        ('  cebroker_profession_code: "O T!"\n', "ce.cebroker_profession_code must be a short"),
+    ],
+)
+def test_validate_checks_the_cebroker_numbers(tmp_path, line, problem):
+    import shutil
+
+    from course.importer.read_course import load_course
+    from tests.factories import FIXTURE_CONTENT
+
+    folder = tmp_path / "ce-course"
+    shutil.copytree(FIXTURE_CONTENT / "ce-course", folder)
+    course_yml = folder / "course.yml"
+    good = '  cebroker_provider_number: "50-1234"\n  cebroker_course_number: "20-98765"\n'
+    course_yml.write_text(course_yml.read_text().replace("ce:\n", "ce:\n" + good))
+    assert load_course(folder)[1] == []
+    key = line.split(":")[0] + ":"
+    text = "".join(
+        row for row in course_yml.read_text().splitlines(keepends=True) if not row.startswith(key)
+    )
+    course_yml.write_text(text.replace("ce:\n", "ce:\n" + line))
+    assert any(problem in str(p) for p in load_course(folder)[1])
