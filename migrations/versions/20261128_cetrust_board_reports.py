@@ -63,7 +63,9 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_board_report_entries")),
         sa.UniqueConstraint(
-            "report_id", "certificate_id", name=op.f("uq_board_report_entries_report_id_certificate_id")
+            "report_id",
+            "certificate_id",
+            name=op.f("uq_board_report_entries_report_id_certificate_id"),
         ),
     )
     with op.batch_alter_table("board_report_entries", schema=None) as batch_op:
