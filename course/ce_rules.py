@@ -24,8 +24,17 @@ INSTRUCTIONAL_LEVELS = ("Introductory", "Intermediate", "Advanced")
 BOOLEAN_FIELDS = ("print_approval_id", "print_nbcot_note")
 TEXT_FIELDS = (*REQUIRED_CE_FIELDS, "approval_id", "ceu_label", "approval_statement")
 DATE_FIELDS = ("approved_on", "expires_on")
+# CE Broker tracking numbers: a provider's begin "50-", a course's "20-" (help.cebroker.com,
+# "Parent and Child Providers - Creating courses and submitting completions"). Kept here
+# without the prefix, digits only, as the roster upload asks.
+CEBROKER_FIELDS = {
+    "cebroker_provider_number": "50-",
+    "cebroker_course_number": "20-",
+}
 KNOWN_FIELDS = (
     *TEXT_FIELDS,
+    *CEBROKER_FIELDS,
+    "cebroker_profession_code",
     *BOOLEAN_FIELDS,
     *DATE_FIELDS,
     "status",
@@ -73,6 +82,28 @@ def stored_ce(ce: dict[str, Any] | None) -> dict[str, Any]:
         name: value.isoformat() if isinstance(value, date) else value
         for name, value in (ce or {}).items()
     }
+
+
+def cebroker_number(ce: dict[str, Any], name: str) -> str:
+    """A CE Broker tracking number as the upload wants it: digits, without its prefix."""
+    value = str((ce or {}).get(name) or "").strip()
+    prefix = CEBROKER_FIELDS[name]
+    return value[len(prefix) :] if value.startswith(prefix) else value
+
+
+def _check_cebroker(ce: dict) -> list[tuple[tuple, str]]:
+    problems = []
+    for name, prefix in CEBROKER_FIELDS.items():
+        if ce.get(name) is not None and not re.fullmatch(r"\d{1,12}", cebroker_number(ce, name)):
+            problems.append(
+                (("ce", name), f"ce.{name} must be digits (with or without its '{prefix}')")
+            )
+    code = ce.get("cebroker_profession_code")
+    if code is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,20}", str(code)):
+        problems.append(
+            (("ce", "cebroker_profession_code"), "ce.cebroker_profession_code must be a short code")
+        )
+    return problems
 
 
 def looks_like_placeholder(value: Any) -> bool:
@@ -190,6 +221,7 @@ def _check_values(ce: dict) -> list[tuple[tuple, str]]:
     for name in TEXT_FIELDS:
         if ce.get(name) is not None and not isinstance(ce[name], str | int):
             problems.append((("ce", name), f"ce.{name} must be text"))
+    problems += _check_cebroker(ce)
     override = ce.get("contact_hours_override")
     if override is not None and (
         isinstance(override, bool)

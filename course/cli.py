@@ -49,6 +49,7 @@ def validate_command(paths: tuple[str, ...]) -> None:
         if assessment is not None and assessment.length_cue is not None:
             pass_mark = assessment.settings.get("pass_mark", DEFAULT_PASS_MARK)
             click.echo(f"  post-test: {assessment.length_cue.summary(pass_mark)}")
+            click.echo(f"  draw: {assessment.draw_summary()}")
     if total:
         raise SystemExit(1)
 

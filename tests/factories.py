@@ -38,13 +38,18 @@ def make_user(
     email: str | None = None,
     name: str | None = None,
     password: str = PASSWORD,
+    license: tuple[str, str] | None = ("NY", "012345"),
 ) -> User:
+    """An account; a learner has a license by default (the CE gate asks for one), pass
+    license=None for one who has not given it yet."""
     number = next(_counter)
     user = User(
         email=email or f"user{number}@example.com",
         full_name=name or f"Test User {number}",
         role=Role(role).value,
     )
+    if license is not None and Role(role) == Role.LEARNER:
+        user.license_state, user.license_number = license
     user.password_hash = _password_hash(password)
     db.session.add(user)
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -13,6 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from campus.accounts.licenses import US_STATES
 from campus.accounts.passwords import MAX_LENGTH
 from campus.forms import BaseForm
 from campus.timezones import is_zone, zone_choices
@@ -88,4 +90,20 @@ class ResetPasswordForm(BaseForm):
     confirm = PasswordField(
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class LicenseForm(BaseForm):
+    """The license a board report names; campus.accounts.licenses checks its format."""
+
+    license_state = SelectField(
+        "State that issued your license",
+        choices=[SelectChoice("", "Choose a state")]
+        + [SelectChoice(code, name) for code, name in US_STATES.items()],
+        validate_choice=False,
+        validators=[DataRequired(message="Choose the state that issued your license.")],
+    )
+    license_number = StringField(
+        "License number, exactly as on your license",
+        validators=[DataRequired(message="Give your license number."), Length(max=40)],
     )

@@ -8,6 +8,7 @@ import hmac
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from campus.accounts.licenses import normalize_license
 from campus.accounts.models import Role, User, normalize_email
 from campus.accounts.passwords import password_problem
 from campus.accounts.queries import find_user_by_email
@@ -125,8 +126,16 @@ def update_profile(
         raise UserError("Choose a time zone from the list.")
     user.time_zone = time_zone
     user.full_name = full_name
-    user.license_state = license_state.strip().upper() or None
-    user.license_number = license_number.strip() or None
+    if license_state.strip() or license_number.strip():
+        set_license(user, license_state, license_number)
+    else:  # optional on the profile; the CE gate asks for it before a certificate
+        user.license_state = user.license_number = None
+    db.session.flush()
+
+
+def set_license(user: User, state: str, number: str) -> None:
+    """Store the learner's license, checked (campus/accounts/licenses.py)."""
+    user.license_state, user.license_number = normalize_license(state, number)
     db.session.flush()
 
 

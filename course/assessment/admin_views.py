@@ -32,6 +32,7 @@ def evaluation_report(slug: str):
         course=course,
         summary=summary,
         posttest=queries.posttest_summary(course.id),
+        time=queries.time_comparison(course.id),
     )
 
 

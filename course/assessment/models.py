@@ -11,12 +11,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 from campus.extensions import db
 from campus.models import utcnow
 
+# The evaluation's built-in question, asked of every course: the form field and its bounds
+# (a minute to 100 hours; the first course is under 7 hours of video).
+REPORTED_MINUTES_FIELD = "minutes_taken"
+REPORTED_MINUTES_PROMPT = "About how many minutes did the course take you?"
+REPORTED_MINUTES_RANGE = (1, 6000)
+
 DEFAULT_POSTTEST: dict[str, Any] = {
     "pass_mark": 0.8,
     "attempts": 2,
     "draw": None,
+    # N: every attempt draws N items from each module's items (a stratified draw).
+    "per_module": None,
     "shuffle": True,
     "show_feedback": "missed",
+    # False: a failed first attempt shows its score only, so the second attempt is not
+    # answered from the first one's per-item feedback; later attempts follow show_feedback.
+    "item_feedback_after_first_failure": False,
     "after_last_failure": "rewatch",
 }
 
@@ -50,6 +61,10 @@ class PostTestQuestion(db.Model):
     correct: Mapped[list] = mapped_column(JSON, default=list)
     feedback: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # The lesson the item assesses and its module (slugs, as in course.yml): per_module
+    # draws stratify on module_key. Empty for items written without a lesson.
+    lesson_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    module_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
     # Attempts reference questions, so a question removed from the files is retired.
     is_retired: Mapped[bool] = mapped_column(default=False)
 
@@ -91,4 +106,7 @@ class EvaluationResponse(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     # {item id: rating int or text}
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # "About how many minutes did the course take you?": set beside the measured
+    # time-on-task on the staff pages. None for responses from before it was asked.
+    reported_minutes: Mapped[int | None]
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from course.assessment.models import (
     PostTestQuestion,
 )
 from course.models import Course, Lesson
-from course.progress.models import LessonProgress
+from course.progress.models import LessonProgress, TimeOnTask
 from course.progress.queries import required_lessons_complete
 
 
@@ -72,9 +73,21 @@ def posttest_summary(course_id: int) -> dict:
 
 
 def evaluation_csv(course_id: int, items: list[dict]) -> str:
+    """Every response, with the learner's reported minutes beside their measured
+    time-on-task (real viewing minutes from the ledger), in two queries."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["learner_name", "email", "submitted_at", *[item["id"] for item in items]])
+    writer.writerow(
+        [
+            "learner_name",
+            "email",
+            "submitted_at",
+            "reported_minutes",
+            "measured_minutes",
+            *[item["id"] for item in items],
+        ]
+    )
+    measured = measured_minutes(course_id)
     rows = db.session.execute(
         select(EvaluationResponse, User.full_name, User.email)
         .join(User, User.id == EvaluationResponse.user_id)
@@ -83,10 +96,73 @@ def evaluation_csv(course_id: int, items: list[dict]) -> str:
     )
     for response, name, email in rows:
         values = [response.answers.get(item["id"], "") for item in items]
-        writer.writerow(
-            [spreadsheet_cell(v) for v in (name, email, response.submitted_at.isoformat(), *values)]
+        reported = response.reported_minutes
+        cells = (
+            name,
+            email,
+            response.submitted_at.isoformat(),
+            "" if reported is None else reported,
+            round(measured.get(response.user_id, 0.0)),
+            *values,
         )
+        writer.writerow([spreadsheet_cell(v) for v in cells])
     return out.getvalue()
+
+
+def measured_minutes(course_id: int) -> dict[int, float]:
+    """Each learner's time-on-task in the course: real viewing minutes from the ledger."""
+    rows = db.session.execute(
+        select(TimeOnTask.user_id, func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)))
+        .where(TimeOnTask.course_id == course_id)
+        .group_by(TimeOnTask.user_id)
+    )
+    return {user_id: float(seconds or 0.0) / 60 for user_id, seconds in rows}
+
+
+@dataclass(frozen=True)
+class TimeComparison:
+    """What learners say the course took beside what the ledger measured, for the staff."""
+
+    answers: int  # responses that give a figure
+    median_reported: float | None  # minutes
+    median_measured: float | None  # minutes of real viewing time, same learners
+    video_minutes: float  # the published lessons' media time
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.median_reported or not self.median_measured:
+            return None
+        return round(self.median_reported / self.median_measured, 2)
+
+
+def time_comparison(course_id: int) -> TimeComparison:
+    """Reported against measured minutes over the learners who answered (three queries)."""
+    reported = dict(
+        db.session.execute(
+            select(EvaluationResponse.user_id, EvaluationResponse.reported_minutes).where(
+                EvaluationResponse.course_id == course_id,
+                EvaluationResponse.reported_minutes.is_not(None),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    measured = measured_minutes(course_id)
+    video_seconds = db.session.scalar(
+        select(func.coalesce(func.sum(Lesson.duration_seconds), 0.0)).where(
+            Lesson.course_id == course_id, Lesson.is_published.is_(True)
+        )
+    )
+    return TimeComparison(
+        answers=len(reported),
+        median_reported=statistics.median(reported.values()) if reported else None,
+        median_measured=(
+            round(statistics.median(measured.get(u, 0.0) for u in reported), 1)
+            if reported
+            else None
+        ),
+        video_minutes=round(float(video_seconds or 0.0) / 60, 1),
+    )
 
 
 @dataclass
@@ -161,14 +237,28 @@ def _rewatched_since(user_id: int, course_id: int, last: PostTestAttempt) -> boo
 
 
 def questions_per_attempt(course_id: int, assessment: CourseAssessment) -> int:
-    """How many questions an attempt shows: the bank's active items, or the draw if fewer."""
-    bank = db.session.scalar(
-        select(func.count(PostTestQuestion.id)).where(
-            PostTestQuestion.course_id == course_id, PostTestQuestion.is_retired.is_(False)
-        )
-    )
+    """How many questions an attempt shows: per_module from each module, or the draw, or
+    the bank's active items (one query)."""
+    per_module_counts = db.session.execute(
+        select(PostTestQuestion.module_key, func.count(PostTestQuestion.id))
+        .where(PostTestQuestion.course_id == course_id, PostTestQuestion.is_retired.is_(False))
+        .group_by(PostTestQuestion.module_key)
+    ).all()
+    per_module = assessment.setting("per_module")
+    if per_module:
+        return sum(min(per_module, count) for _, count in per_module_counts)
+    bank = sum(count for _, count in per_module_counts)
     draw = assessment.setting("draw")
     return min(bank, draw) if draw else bank
+
+
+def feedback_mode(assessment: CourseAssessment, attempt: PostTestAttempt) -> str:
+    """What a submitted attempt's page shows: "score" (the score only) for a failed first
+    attempt unless the course opts in to item feedback there, else show_feedback."""
+    first_failure = attempt.number == 1 and attempt.is_submitted and not attempt.is_passed
+    if first_failure and not assessment.setting("item_feedback_after_first_failure"):
+        return "score"
+    return assessment.setting("show_feedback")
 
 
 def attempt_questions(attempt: PostTestAttempt) -> list[tuple[PostTestQuestion, list[dict]]]:

@@ -10,6 +10,9 @@ from campus.errors import UserError
 from campus.extensions import db
 from campus.models import utcnow
 from course.assessment.models import (
+    REPORTED_MINUTES_FIELD,
+    REPORTED_MINUTES_PROMPT,
+    REPORTED_MINUTES_RANGE,
     CourseAssessment,
     EvaluationResponse,
     PostTestAttempt,
@@ -59,9 +62,7 @@ def start_attempt(user, course: Course) -> PostTestAttempt:
 
 def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> list[dict]:
     rng = secrets.SystemRandom()
-    draw = assessment.setting("draw")
-    if draw and draw < len(questions):
-        questions = sorted(rng.sample(questions, draw), key=lambda q: q.position)
+    questions = _draw(questions, assessment, rng)
     if assessment.setting("shuffle"):
         questions = rng.sample(questions, len(questions))
     layout = []
@@ -71,6 +72,25 @@ def _layout(questions: list[PostTestQuestion], assessment: CourseAssessment) -> 
             rng.shuffle(choice_ids)
         layout.append({"question": question.id, "choices": choice_ids})
     return layout
+
+
+def _draw(questions: list[PostTestQuestion], assessment, rng) -> list[PostTestQuestion]:
+    """The attempt's items in bank order: per_module N from each module (so every module is
+    assessed in every attempt), else draw N from the whole bank, else the whole bank."""
+    per_module, draw = assessment.setting("per_module"), assessment.setting("draw")
+    if per_module:
+        by_module: dict[str, list[PostTestQuestion]] = {}
+        for question in questions:
+            by_module.setdefault(question.module_key, []).append(question)
+        drawn = [
+            question
+            for items in by_module.values()
+            for question in rng.sample(items, min(per_module, len(items)))
+        ]
+        return sorted(drawn, key=lambda q: q.position)
+    if draw and draw < len(questions):
+        return sorted(rng.sample(questions, draw), key=lambda q: q.position)
+    return questions
 
 
 def submit_attempt(
@@ -126,7 +146,10 @@ def submit_evaluation(user, course: Course, raw: dict[str, str]) -> EvaluationRe
     if find_evaluation(user.id, course.id) is not None:
         raise UserError("You already submitted the evaluation for this course.", 409)
     answers = clean_evaluation(assessment.evaluation_items, raw)
-    response = EvaluationResponse(user_id=user.id, course_id=course.id, answers=answers)
+    minutes = clean_reported_minutes(raw.get(REPORTED_MINUTES_FIELD))
+    response = EvaluationResponse(
+        user_id=user.id, course_id=course.id, answers=answers, reported_minutes=minutes
+    )
     db.session.add(response)
     db.session.flush()
     return response
@@ -148,3 +171,17 @@ def clean_evaluation(items: list[dict], raw: dict[str, str]) -> dict:
         else:
             answers[item["id"]] = value[:MAX_TEXT_ANSWER]
     return answers
+
+
+def clean_reported_minutes(raw: str | None) -> int:
+    """The learner's estimate of their time on the course: a whole number of minutes."""
+    low, high = REPORTED_MINUTES_RANGE
+    value = (raw or "").strip()
+    if not value:
+        raise UserError(f"Please answer: {REPORTED_MINUTES_PROMPT}", 400)
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise UserError(
+            f"{REPORTED_MINUTES_PROMPT} Give a whole number of minutes from {low} to {high}.",
+            400,
+        )
+    return int(value)

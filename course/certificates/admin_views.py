@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from campus.accounts.licenses import US_STATES
 from campus.accounts.models import User
-from campus.errors import user_errors_flashed
+from campus.errors import UserError, user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
 from campus.forms import EmptyForm
 from campus.storage import storage
 from course.access import get_staff_course, require_staff
-from course.certificates import queries, services
-from course.certificates.forms import ReissueForm, RevokeForm
-from course.certificates.models import Certificate
+from course.certificates import board_files, queries, services
+from course.certificates.forms import BoardReportForm, ReissueForm, RevokeForm
+from course.certificates.models import BoardReport, Certificate
 
 bp = Blueprint("certificates_admin", __name__, url_prefix="/admin")
 
@@ -126,6 +127,79 @@ def prepare_certificates_zip(slug: str):
     services.request_certificates_zip(course)
     db.session.commit()
     return redirect(url_for(".certificates_zip", slug=slug))
+
+
+@bp.get("/courses/<slug>/board-reports")
+@login_required
+def board_reports(slug: str):
+    course = get_staff_course(slug)
+    return _board_reports_page(course, BoardReportForm())
+
+
+def _board_reports_page(course, form, error: str = "", status: int = 200):
+    """The reporting page: what each export would hold now, and the log of what was sent."""
+    candidates = {name: queries.report_candidates(course.id, name) for name in board_files.FORMATS}
+    return render_template(
+        "course/certificates/board_reports.html",
+        course=course,
+        form=form,
+        error=error,
+        candidates=candidates,
+        formats=board_files.FORMATS,
+        cebroker_columns=board_files.CEBROKER_COLUMNS,
+        roster_columns=board_files.ROSTER_COLUMNS,
+        cebroker_ids=queries.cebroker_ids(course.ce),
+        reports=queries.board_reports(course.id),
+        can_report=current_user.is_admin,
+    ), status
+
+
+@bp.get("/courses/<slug>/board-reports/preview")
+@login_required
+def board_report_preview(slug: str):
+    """The export as it would be sent now, downloaded without marking anything reported."""
+    course = get_staff_course(slug)
+    file_format, state = request.args.get("format", ""), request.args.get("state", "")
+    if file_format not in board_files.FORMATS or (state and state not in US_STATES):
+        abort(400, "Choose a report format and a state from the lists.")
+    if file_format == board_files.CEBROKER and queries.cebroker_ids(course.ce) is None:
+        abort(409, "The course's CE Broker tracking numbers are not set.")
+    rows = queries.report_candidates(course.id, file_format, state).rows
+    filename, content = queries.board_file(course, file_format, rows)
+    return download_response(content, "text/csv; charset=utf-8", f"PREVIEW-{filename}")
+
+
+@bp.post("/courses/<slug>/board-reports")
+@login_required
+def create_board_report(slug: str):
+    course = get_staff_course(slug, admin_only=True)  # a report is a record: admins make it
+    form = BoardReportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        report = services.record_board_report(
+            current_user, course, form.file_format.data or "", form.state.data or ""
+        )
+        db.session.commit()
+    except UserError as error:
+        db.session.rollback()
+        return _board_reports_page(course, form, error.message, error.status_code)
+    flash(
+        f"Reported {report.row_count} completion(s): download the file below and upload it.",
+        "success",
+    )
+    return redirect(url_for(".board_reports", slug=course.slug))
+
+
+@bp.get("/board-reports/<int:report_id>/file")
+@login_required
+def board_report_file(report_id: int):
+    """The file exactly as it was logged (its SHA-256 is on the log)."""
+    require_staff()
+    report = db.session.get(BoardReport, report_id)
+    if report is None:
+        abort(404)
+    return download_response(report.content, "text/csv; charset=utf-8", report.filename)
 
 
 def _dated_download(data, mimetype: str, what: str, course, extension: str):

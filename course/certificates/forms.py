@@ -6,7 +6,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from campus.accounts.licenses import US_STATES
 from campus.forms import BaseForm
+from course.certificates import board_files
 from course.certificates.models import REVOCATION_CATEGORIES
 
 
@@ -32,3 +34,19 @@ class RevokeForm(BaseForm):
 
 class ReissueForm(BaseForm):
     reason = StringField("Why reissue (e.g. legal name change)", validators=[Length(max=400)])
+
+
+class BoardReportForm(BaseForm):
+    """A board export marked as reported; the service checks both choices."""
+
+    file_format = SelectField(
+        "Format",
+        choices=[SelectChoice(value, label) for value, label in board_files.FORMATS.items()],
+        validate_choice=False,
+    )
+    state = SelectField(
+        "Learners licensed in",
+        choices=[SelectChoice("", "Every state")]
+        + [SelectChoice(code, name) for code, name in US_STATES.items()],
+        validate_choice=False,
+    )

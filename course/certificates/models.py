@@ -115,3 +115,35 @@ class CeSettingsAlert(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     recipients: Mapped[int] = mapped_column(default=0)
+
+
+class BoardReport(db.Model):
+    """A file of completions sent (or about to be sent) to a board, kept exactly as it was
+    made: what was sent, for which certificates, when and by whom. Never deleted."""
+
+    __tablename__ = "board_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    file_format: Mapped[str] = mapped_column(String(30))  # course.certificates.board_files
+    state: Mapped[str] = mapped_column(String(2), default="")  # "" = every state
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardReportEntry(db.Model):
+    """One certificate in a board report, with the license it was reported under."""
+
+    __tablename__ = "board_report_entries"
+    __table_args__ = (UniqueConstraint("report_id", "certificate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("board_reports.id"), index=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    license_state: Mapped[str] = mapped_column(String(2))
+    license_number: Mapped[str] = mapped_column(String(40))

@@ -6,24 +6,29 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from campus.accounts.models import User
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
 from campus.jobs.models import Job
 from campus.storage import storage
-from course.certificates import archive
+from course import ce_rules
+from course.certificates import archive, board_files
+from course.certificates.board_files import ReportRow
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
     CODE_GROUPS,
+    BoardReport,
+    BoardReportEntry,
     Certificate,
     CertificateEvent,
 )
-from course.certificates.pdf import certificate_pdf, pdf_filename
+from course.certificates.pdf import certificate_pdf, pdf_filename, verify_url
 
 ROSTER_COLUMNS = (
     "license_state",
@@ -230,3 +235,112 @@ def zip_export(course_id: int) -> ZipExport:
     )
     key = archive.zip_key(course_id, version)
     return ZipExport(version, key, state, storage().exists(key))
+
+
+@dataclass
+class ReportCandidates:
+    """What a board export of one course would hold now, and what it leaves out and why."""
+
+    rows: list[ReportRow] = field(default_factory=list)  # valid, approved, licensed, new
+    already_reported: int = 0  # in an earlier report of the same format: never resent
+    no_license: int = 0  # the learner has not given a license yet
+    samples: int = 0  # SAMPLE certificates (course not approved at issue): never reported
+
+
+def report_candidates(course_id: int, file_format: str, state: str = "") -> ReportCandidates:
+    """The course's current valid certificates, sorted into a board export, in two queries
+    whatever the number of learners. The license is the learner's current one (a corrected
+    typo reaches the board); the log keeps what was sent."""
+    found = ReportCandidates()
+    reported = set(
+        db.session.scalars(
+            select(BoardReportEntry.certificate_id)
+            .join(BoardReport, BoardReport.id == BoardReportEntry.report_id)
+            .where(BoardReport.course_id == course_id, BoardReport.file_format == file_format)
+        )
+    )
+    rows = db.session.execute(
+        select(Certificate, User.license_state, User.license_number)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            Certificate.course_id == course_id,
+            Certificate.revoked_at.is_(None),
+            Certificate.superseded_by_id.is_(None),
+        )
+        .order_by(Certificate.completed_at, Certificate.id)
+    ).tuples()
+    for certificate, license_state, license_number in rows:
+        if certificate.is_sample:
+            found.samples += 1
+        elif not (license_state and license_number):
+            found.no_license += 1
+        elif state and license_state != state:
+            continue
+        elif certificate.id in reported:
+            found.already_reported += 1
+        else:
+            found.rows.append(_report_row(certificate, license_state, license_number))
+    return found
+
+
+def _report_row(certificate: Certificate, license_state: str, license_number: str) -> ReportRow:
+    s = certificate.snapshot
+    return ReportRow(
+        certificate_id=certificate.id,
+        user_id=certificate.user_id,
+        code=certificate.code,
+        learner_name=s["learner_name"],
+        license_state=license_state,
+        license_number=license_number,
+        completed_on=date.fromisoformat(s["completed_on"]),
+        snapshot=s,
+    )
+
+
+def cebroker_ids(ce: dict) -> board_files.CebrokerIds | None:
+    """The course's CE Broker tracking numbers, or None while either is missing."""
+    provider = ce_rules.cebroker_number(ce, "cebroker_provider_number")
+    course = ce_rules.cebroker_number(ce, "cebroker_course_number")
+    if not provider or not course:
+        return None
+    return board_files.CebrokerIds(
+        provider, course, str((ce or {}).get("cebroker_profession_code") or "")
+    )
+
+
+def board_file(course, file_format: str, rows: list[ReportRow]) -> tuple[str, str]:
+    """(file name, content) of a board export of these rows."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if file_format == board_files.CEBROKER:
+        ids = cebroker_ids(course.ce)
+        name = f"cebroker-roster-UNVERIFIED-FORMAT-{course.slug}-{stamp}.csv"
+        return name, board_files.cebroker_file(rows, ids)
+    return f"board-roster-{course.slug}-{stamp}.csv", board_files.roster_file(rows, verify_url)
+
+
+def board_reports(course_id: int) -> list[tuple[BoardReport, str | None]]:
+    """The course's reporting log, newest first, with who made each report (one query)."""
+    return list(
+        db.session.execute(
+            select(BoardReport, User.full_name)
+            .outerjoin(User, User.id == BoardReport.created_by_id)
+            .where(BoardReport.course_id == course_id)
+            .order_by(BoardReport.created_at.desc(), BoardReport.id.desc())
+        ).tuples()
+    )
+
+
+def reported_on(certificate_ids: list[int]) -> dict[int, datetime]:
+    """When each certificate was first reported to a board, for the learner (one query)."""
+    if not certificate_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(BoardReportEntry.certificate_id, func.min(BoardReport.created_at))
+            .join(BoardReport, BoardReport.id == BoardReportEntry.report_id)
+            .where(BoardReportEntry.certificate_id.in_(certificate_ids))
+            .group_by(BoardReportEntry.certificate_id)
+        )
+        .tuples()
+        .all()
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campus.accounts.licenses import US_STATES, has_license
 from campus.accounts.models import User
 from campus.audit.services import record as audit
 from campus.database import begin_write, insert_for
@@ -19,12 +21,14 @@ from campus.models import utcnow
 from campus.timezones import local_date
 from course import board_rules, ce_rules
 from course.assessment.models import EvaluationResponse, PostTestAttempt
-from course.certificates import archive
+from course.certificates import archive, board_files, queries
 from course.certificates.models import (
     CODE_ALPHABET,
     CODE_GROUP_LENGTH,
     CODE_GROUPS,
     REVOCATION_CATEGORIES,
+    BoardReport,
+    BoardReportEntry,
     Certificate,
     CertificateEvent,
     CeSettingsAlert,
@@ -153,6 +157,11 @@ def _gate_and_snapshot(user, course: Course) -> tuple[dict, datetime]:
     )
     if evaluation is None:
         raise UserError("Submit the course evaluation before the certificate.", 403)
+    if not has_license(user):
+        raise UserError(
+            "Give your license state and number before the certificate: a board report names them.",
+            403,
+        )
     completed_at = max(passed.submitted_at, evaluation.submitted_at)
     return build_snapshot(user, course, passed, evaluation, completed_at), completed_at
 
@@ -336,3 +345,65 @@ def request_certificates_zip(course: Course) -> Job:
     return enqueue(
         "certificates.zip", course.id, version, key=archive.zip_job_key(course.id, version)
     )
+
+
+def record_board_report(actor, course: Course, file_format: str, state: str = "") -> BoardReport:
+    """Make a board export and log it as reported: the exact file, its SHA-256, and one entry
+    per certificate with the license it was sent under. Only completions not yet reported in
+    this format are included (a board upload must never receive a row twice).
+
+    Refuses (nothing written) an unknown format or state, a CE Broker export of a course
+    without its tracking numbers, and an export with nothing new to report.
+    """
+    if file_format not in board_files.FORMATS:
+        raise UserError("Choose a report format from the list.", 400)
+    if state and state not in US_STATES:
+        raise UserError("Choose a state from the list, or every state.", 400)
+    if file_format == board_files.CEBROKER and queries.cebroker_ids(course.ce) is None:
+        raise UserError(
+            "Set ce.cebroker_provider_number and ce.cebroker_course_number in the course's "
+            "course.yml (then import it) before a CE Broker export.",
+            409,
+        )
+    candidates = queries.report_candidates(course.id, file_format, state)
+    if not candidates.rows:
+        raise UserError("Nothing new to report: every eligible completion is reported.", 409)
+    filename, content = queries.board_file(course, file_format, candidates.rows)
+    report = BoardReport(
+        course_id=course.id,
+        file_format=file_format,
+        state=state,
+        filename=filename,
+        content=content,
+        sha256=hashlib.sha256(content.encode()).hexdigest(),
+        row_count=len(candidates.rows),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    db.session.add_all(
+        BoardReportEntry(
+            report_id=report.id,
+            certificate_id=row.certificate_id,
+            user_id=row.user_id,
+            license_state=row.license_state,
+            license_number=row.license_number,
+        )
+        for row in candidates.rows
+    )
+    db.session.flush()
+    audit(
+        actor,
+        "board_report.create",
+        "board_report",
+        report.id,
+        course_id=course.id,
+        after={
+            "format": file_format,
+            "state": state,
+            "rows": report.row_count,
+            "sha256": report.sha256,
+            "certificates": [row.code for row in candidates.rows],
+        },
+    )
+    return report

@@ -22,7 +22,10 @@ def my_certificates():
     certificates = queries.transcript(current_user)
     total = round(sum(c.contact_hours for c in certificates if c.counts_for_credit), 2)
     return render_template(
-        "course/certificates/my_certificates.html", certificates=certificates, total=total
+        "course/certificates/my_certificates.html",
+        certificates=certificates,
+        total=total,
+        reported=queries.reported_on([c.id for c in certificates]),
     )
 
 

@@ -1,4 +1,5 @@
-"""The learner's CE checklist: lessons watched -> post-test passed -> evaluation -> certificate.
+"""The learner's CE checklist: lessons watched -> post-test passed -> evaluation -> license
+state and number -> certificate.
 
 Computed for many courses at once in a constant number of queries (course page, dashboard).
 """
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
+from campus.accounts.licenses import has_license
 from campus.accounts.models import User
 from campus.audit.models import AuditEntry
 from campus.charts import BarChart, bar_chart
@@ -38,11 +40,17 @@ class Checklist:
     best_score: float | None
     attempts_used: int
     evaluation_done: bool
+    license_given: bool  # license state and number, which a board report is keyed on
     certificate: Certificate | None
 
     @property
     def is_complete(self) -> bool:
-        return self.lessons_complete and self.posttest_passed and self.evaluation_done
+        return (
+            self.lessons_complete
+            and self.posttest_passed
+            and self.evaluation_done
+            and self.license_given
+        )
 
     @property
     def left(self) -> str:
@@ -52,6 +60,8 @@ class Checklist:
             return "Pass the post-test."
         if not self.evaluation_done:
             return "Submit the course evaluation."
+        if not self.license_given:
+            return "Give your license state and number."
         if self.certificate is None:
             return "Get your certificate."
         return ""
@@ -88,13 +98,16 @@ def checklists(user, courses: list[Course]) -> dict[int, Checklist]:
             .order_by(Certificate.sequence)
         )
     }
+    licensed = has_license(user)
     return {
-        c.id: _checklist(c, counts, attempts.get(c.id, []), evaluated, certificates)
+        c.id: _checklist(c, counts, attempts.get(c.id, []), evaluated, certificates, licensed)
         for c in courses
     }
 
 
-def _checklist(course, counts: LessonCounts, attempts, evaluated, certificates) -> Checklist:
+def _checklist(
+    course, counts: LessonCounts, attempts, evaluated, certificates, licensed: bool
+) -> Checklist:
     scores = [a.score for a in attempts if a.score is not None]
     return Checklist(
         course=course,
@@ -106,6 +119,7 @@ def _checklist(course, counts: LessonCounts, attempts, evaluated, certificates) 
         best_score=max(scores) if scores else None,
         attempts_used=sum(1 for a in attempts if a.is_submitted),
         evaluation_done=course.id in evaluated,
+        license_given=licensed,
         certificate=certificates.get(course.id),
     )
 

@@ -9,18 +9,34 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from campus.accounts import services as account_services
+from campus.accounts.forms import LicenseForm
+from campus.accounts.licenses import LICENSE_FORMATS, has_license
 from campus.errors import UserError
 from campus.extensions import db
 from campus.forms import EmptyForm
 from course.access import can_view_lessons, get_published_course, refuse_outsider
 from course.assessment import queries, services
-from course.assessment.models import PostTestAttempt
+from course.assessment.models import (
+    REPORTED_MINUTES_FIELD,
+    REPORTED_MINUTES_PROMPT,
+    REPORTED_MINUTES_RANGE,
+    PostTestAttempt,
+)
 from course.certificates import services as certificate_services
 from course.completion.queries import checklist
 from course.progress.queries import course_progress
 from course.queries import course_outline
 
 bp = Blueprint("completion", __name__)
+
+# The evaluation's built-in question (course/assessment/models.py), as the page shows it.
+_MINUTES_QUESTION = {
+    "field": REPORTED_MINUTES_FIELD,
+    "prompt": REPORTED_MINUTES_PROMPT,
+    "low": REPORTED_MINUTES_RANGE[0],
+    "high": REPORTED_MINUTES_RANGE[1],
+}
 
 
 def _course_for_learner(slug: str):
@@ -102,7 +118,7 @@ def attempt(slug: str, number: int):
         attempt=attempt,
         questions=queries.attempt_questions(attempt),
         form=EmptyForm(),
-        feedback=assessment.setting("show_feedback"),
+        feedback=queries.feedback_mode(assessment, attempt),
     )
 
 
@@ -144,8 +160,11 @@ def evaluation(slug: str):
             db.session.rollback()
             return redirect(url_for("course.course_page", slug=course.slug))
         else:
-            # The evaluation is the last step: issue the certificate in the same commit.
             flash("Thank you: your evaluation is saved.", "success")
+            if not has_license(current_user):  # one step left: the license
+                db.session.commit()
+                return redirect(url_for(".license", slug=course.slug))
+            # The evaluation is the last step: issue the certificate in the same commit.
             issued = _issue_or_explain(course)
             db.session.commit()
             _announce(issued)
@@ -159,7 +178,40 @@ def evaluation(slug: str):
         form=form,
         error_message=error_message,
         values=request.form,
+        minutes=_MINUTES_QUESTION,
         checklist=checklist(current_user, course),
+    ), status
+
+
+@bp.route("/courses/<slug>/license", methods=["GET", "POST"])
+@login_required
+def license(slug: str):
+    """The step before the certificate: the license a board report names. Saving it issues
+    the certificate when every other step is done, in the same commit."""
+    course, _ = _course_for_learner(slug)
+    form = LicenseForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            account_services.set_license(
+                current_user, form.license_state.data, form.license_number.data
+            )
+        except UserError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            flash("Your license is saved.", "success")
+            steps = checklist(current_user, course)
+            issued = bool(steps and steps.is_complete) and _issue_or_explain(course)
+            db.session.commit()
+            _announce(issued)
+            return redirect(url_for("course.course_page", slug=course.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "course/completion/license.html",
+        course=course,
+        form=form,
+        checklist=checklist(current_user, course),
+        formats=LICENSE_FORMATS,
     ), status
 
 

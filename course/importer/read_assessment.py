@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from course.assessment.models import REPORTED_MINUTES_FIELD
+
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 FEEDBACK_MODES = ("none", "score", "missed", "all")
 AFTER_FAILURE = ("locked", "rewatch")
@@ -19,6 +21,8 @@ DEFAULT_SCALE = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly 
 # would make it (1 in 4 for four choices). Above this share, length gives the answer away.
 MAX_LONGEST_KEY_SHARE = 0.35
 DEFAULT_PASS_MARK = 0.8
+# Form fields of the evaluation page that an item id may not take.
+RESERVED_ITEM_IDS = ("csrf_token", REPORTED_MINUTES_FIELD)
 
 
 @dataclass
@@ -27,6 +31,22 @@ class AssessmentSpec:
     questions: list[dict[str, Any]] = field(default_factory=list)
     evaluation: list[dict[str, Any]] = field(default_factory=list)
     length_cue: LengthCue | None = None
+
+    def draw_summary(self) -> str:
+        """How an attempt draws its items, for `flask course validate`."""
+        per_module, draw = self.settings.get("per_module"), self.settings.get("draw")
+        if per_module:
+            counts: dict[str, int] = {}
+            for question in self.questions:
+                counts[question["module_key"]] = counts.get(question["module_key"], 0) + 1
+            asked = sum(min(per_module, n) for n in counts.values())
+            return (
+                f"{per_module} per module from {len(counts)} module(s), {asked} questions per "
+                f"attempt (module banks: {', '.join(str(n) for n in counts.values())})"
+            )
+        if draw:
+            return f"{draw} drawn from a bank of {len(self.questions)}"
+        return f"all {len(self.questions)} questions in every attempt"
 
 
 @dataclass(frozen=True)
@@ -75,8 +95,14 @@ def length_cue(questions: list[dict[str, Any]]) -> LengthCue:
     return LengthCue(len(questions), keyed, score / len(questions) if questions else 0.0)
 
 
-def read_assessment(reader, root, has_ce: bool) -> AssessmentSpec | None:
-    """The course's post-test and evaluation, or None when it has neither file."""
+def read_assessment(
+    reader, root, has_ce: bool, lesson_modules: dict[str, str] | None = None
+) -> AssessmentSpec | None:
+    """The course's post-test and evaluation, or None when it has neither file.
+
+    lesson_modules maps each lesson slug of course.yml to its module slug: a question's
+    `lesson` must name one, and `per_module` draws are counted against it.
+    """
     posttest_path, evaluation_path = root / "posttest.yml", root / "evaluation.yml"
     if not posttest_path.exists() and not evaluation_path.exists():
         if has_ce:
@@ -89,14 +115,14 @@ def read_assessment(reader, root, has_ce: bool) -> AssessmentSpec | None:
     spec = AssessmentSpec()
     doc = reader.read_yaml(posttest_path)
     if doc is not None:
-        _read_posttest(reader, doc, spec)
+        _read_posttest(reader, doc, spec, lesson_modules or {})
     doc = reader.read_yaml(evaluation_path)
     if doc is not None:
         spec.evaluation = _read_evaluation(reader, doc)
     return spec
 
 
-def _read_posttest(reader, doc, spec: AssessmentSpec) -> None:
+def _read_posttest(reader, doc, spec: AssessmentSpec, lesson_modules: dict[str, str]) -> None:
     data = doc.data if isinstance(doc.data, dict) else {}
     if not isinstance(doc.data, dict):
         reader.problem(
@@ -108,6 +134,7 @@ def _read_posttest(reader, doc, spec: AssessmentSpec) -> None:
     for index, item in enumerate(data.get("questions") or []):
         question = _read_question(reader, doc, index, item, seen)
         if question is not None:
+            _place_in_module(reader, doc, index, question, lesson_modules)
             spec.questions.append(question)
     if not spec.questions:
         reader.problem(
@@ -121,6 +148,52 @@ def _read_posttest(reader, doc, spec: AssessmentSpec) -> None:
             doc.line("settings", "draw"),
             f"draw is {draw} but the bank has only {len(spec.questions)} question(s)",
         )
+    if spec.settings.get("per_module"):
+        _check_per_module(reader, doc, spec, lesson_modules)
+
+
+def _place_in_module(reader, doc, index: int, question: dict, lesson_modules: dict) -> None:
+    """Record the question's lesson and module; a lesson not in course.yml is a problem."""
+    lesson = question.pop("lesson")
+    question["lesson_key"], question["module_key"] = "", ""
+    if not lesson:
+        return
+    if lesson not in lesson_modules:
+        reader.problem(
+            doc.file,
+            doc.line("questions", index, "lesson"),
+            f"question '{question['key']}': lesson '{lesson}' is not a lesson of course.yml",
+        )
+        return
+    question["lesson_key"], question["module_key"] = lesson, lesson_modules[lesson]
+
+
+def _check_per_module(reader, doc, spec: AssessmentSpec, lesson_modules: dict) -> None:
+    """per_module: N draws N items from every module, so every item names its lesson and
+    every module of course.yml holds at least N items."""
+    per_module = spec.settings["per_module"]
+    line = doc.line("settings", "per_module")
+    if spec.settings.get("draw"):
+        reader.problem(doc.file, line, "use draw or per_module, not both")
+    unplaced = [q["key"] for q in spec.questions if not q["module_key"]]
+    if unplaced:
+        reader.problem(
+            doc.file,
+            line,
+            f"per_module draws by module, so every question needs a 'lesson'; missing in "
+            f"{', '.join(unplaced[:5])}{' ...' if len(unplaced) > 5 else ''}",
+        )
+    counts = {module: 0 for module in dict.fromkeys(lesson_modules.values())}
+    for question in spec.questions:
+        if question["module_key"]:
+            counts[question["module_key"]] += 1
+    for module, count in counts.items():
+        if count < per_module:
+            reader.problem(
+                doc.file,
+                line,
+                f"per_module is {per_module} but module '{module}' has only {count} question(s)",
+            )
 
 
 def _check_length_cue(reader, doc, spec: AssessmentSpec) -> None:
@@ -155,6 +228,14 @@ def _read_settings(reader, doc, raw: Any) -> dict[str, Any]:
         "draw": (
             lambda v: v is None or (_integer(v) and v >= 1),
             "draw must be a whole number of questions",
+        ),
+        "per_module": (
+            lambda v: v is None or (_integer(v) and 1 <= v <= 100),
+            "per_module must be a whole number of questions, 1 to 100",
+        ),
+        "item_feedback_after_first_failure": (
+            lambda v: isinstance(v, bool),
+            "item_feedback_after_first_failure must be true or false",
         ),
         "shuffle": (lambda v: isinstance(v, bool), "shuffle must be true or false"),
         "show_feedback": (
@@ -231,6 +312,7 @@ def _read_question(reader, doc, index: int, item: Any, seen: set[str]) -> dict |
         "choices": choices,
         "correct": sorted(set(correct)),
         "feedback": str(item.get("feedback") or ""),
+        "lesson": str(item.get("lesson") or ""),
     }
 
 
@@ -274,8 +356,8 @@ def _read_evaluation(reader, doc) -> list[dict[str, Any]]:
             )
             continue
         key = str(item["id"])
-        if key == "csrf_token":
-            reader.problem(doc.file, doc.line("items", index, "id"), "'csrf_token' is reserved")
+        if key in RESERVED_ITEM_IDS:
+            reader.problem(doc.file, doc.line("items", index, "id"), f"'{key}' is reserved")
             continue
         if key in seen:
             reader.problem(

@@ -145,7 +145,10 @@ def load_course(root: Path) -> tuple[CourseSpec | None, list[Problem]]:
     spec = CourseSpec(root=root, data=doc.data, modules=modules)
     for line_path, message in ce_rules.check_ce_settings(doc.data.get("ce")):
         reader.problem(doc.file, doc.line(*line_path), message)
-    spec.assessment = read_assessment(reader, root, has_ce=doc.data.get("ce") is not None)
+    lesson_modules = {lesson.slug: m.slug for m in modules for lesson in m.lessons}
+    spec.assessment = read_assessment(
+        reader, root, has_ce=doc.data.get("ce") is not None, lesson_modules=lesson_modules
+    )
     spec.forum_categories = _read_forum(reader, doc, modules)
     return spec, reader.problems
 

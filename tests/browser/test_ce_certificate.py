@@ -64,6 +64,9 @@ def test_posttest_evaluation_certificate_and_verify(live_server, page):
     page.get_by_role("button", name="Submit answers").click()
     screenshot(page, "ce-after-submit")
     page.get_by_text("not passed.").wait_for()
+    # A failed first attempt shows the score only: no question, no per-item feedback.
+    page.get_by_text("The questions are not shown after this attempt").wait_for()
+    assert page.locator("li.question").count() == 0
     screenshot(page, "ce-posttest-failed-feedback")
 
     page.get_by_role("link", name="Back to the post-test").click()
@@ -75,6 +78,7 @@ def test_posttest_evaluation_certificate_and_verify(live_server, page):
     page.locator("fieldset.rating").first.get_by_label("Agree", exact=True).check()
     page.locator("fieldset.rating").nth(1).get_by_label("Strongly agree").check()
     page.get_by_label("What would you change?").fill("More classroom video, please.")
+    page.get_by_label("About how many minutes did the course take you?").fill("95")
     screenshot(page, "ce-evaluation")
     page.get_by_role("button", name="Submit the evaluation").click()
     page.get_by_role("link", name="Download your certificate (PDF)").wait_for()

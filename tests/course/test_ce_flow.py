@@ -163,8 +163,9 @@ def test_instructor_sees_evaluation_aggregates_and_csv(client, app):
     html = staff.get(f"/admin/courses/{course.slug}/evaluation").get_data(as_text=True)
     assert "1 evaluation response(s)" in html and "mean 5.0 of 5" in html and "calc" in html
     text = staff.get(f"/admin/courses/{course.slug}/evaluation.csv").get_data(as_text=True)
-    assert (
-        text.splitlines()[0] == "learner_name,email,submitted_at,objectives-met,relevant,comments"
+    assert text.splitlines()[0] == (
+        "learner_name,email,submitted_at,reported_minutes,measured_minutes,"
+        "objectives-met,relevant,comments"
     )
     assert "'=cmd" in text
 

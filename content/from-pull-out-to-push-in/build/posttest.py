@@ -18,10 +18,13 @@ from pathlib import Path
 import yaml
 
 COURSE = Path(__file__).resolve().parents[1]
+# per_module 5: each attempt asks 5 items from each of the six modules (30 in all), so every
+# module is assessed in every attempt; the smallest module bank has 10 items, so a second
+# attempt can draw items the first did not show.
 SETTINGS = {
     "pass_mark": 80,
     "attempts": 2,
-    "draw": 30,
+    "per_module": 5,
     "shuffle": True,
     "show_feedback": "missed",
     "after_last_failure": "rewatch",
@@ -61,7 +64,7 @@ def main(out: Path = COURSE / "posttest.yml") -> int:
         )
     )
     out.write_text(text, encoding="utf-8")
-    print(f"{out.name}: {len(questions)} questions, draw {SETTINGS['draw']}")
+    print(f"{out.name}: {len(questions)} questions, {SETTINGS['per_module']} per module")
     for problem in problems:
         print("problem:", problem, file=sys.stderr)
     return 1 if problems else 0
