@@ -38,12 +38,14 @@ def make_user(
     email: str | None = None,
     name: str | None = None,
     password: str = PASSWORD,
+    confirmed: bool = True,
 ) -> User:
     number = next(_counter)
     user = User(
         email=email or f"user{number}@example.com",
         full_name=name or f"Test User {number}",
         role=Role(role).value,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     user.password_hash = _password_hash(password)
     db.session.add(user)
