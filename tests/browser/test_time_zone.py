@@ -1,13 +1,32 @@
 """Sign-up takes the browser's time zone; the profile shows it and can change it."""
 
+import email
+import re
+import time
+from email.policy import default as default_policy
+
 import pytest
 from sqlalchemy import select
 
 from campus.accounts.models import User
 from campus.extensions import db
 from tests.browser.conftest import screenshot
+from tests.conftest import _TMP
 
 pytestmark = pytest.mark.browser
+
+
+def confirmation_path(address: str, timeout: float = 10.0) -> str:
+    """The confirmation link's path from the email the live server wrote to its mail folder."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted((_TMP / "mail").glob("*.eml"), reverse=True):
+            message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+            if message["To"] == address:
+                body = message.get_body(("plain",)).get_content()
+                return re.search(r"https?://[^/\s]+(/account/confirm/\S+)", body).group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no confirmation email to {address}")
 
 
 @pytest.fixture
@@ -27,7 +46,9 @@ def test_sign_up_keeps_the_browser_zone_and_the_profile_changes_it(live_server, 
     page.get_by_label("Password (at least").fill("recess duty on a windy day")
     page.get_by_label("Repeat the password").fill("recess duty on a windy day")
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Welcome! Your account is ready.").wait_for()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    page.goto(live_server + confirmation_path("casey@example.com"))
+    page.get_by_text("Welcome! Your email is confirmed").wait_for()
 
     def saved_zone():
         db.session.expire_all()
