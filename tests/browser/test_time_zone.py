@@ -1,32 +1,13 @@
 """Sign-up takes the browser's time zone; the profile shows it and can change it."""
 
-import email
-import re
-import time
-from email.policy import default as default_policy
-
 import pytest
 from sqlalchemy import select
 
 from campus.accounts.models import User
 from campus.extensions import db
-from tests.browser.conftest import screenshot
-from tests.conftest import _TMP
+from tests.browser.conftest import confirmation_path, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def confirmation_path(address: str, timeout: float = 10.0) -> str:
-    """The confirmation link's path from the email the live server wrote to its mail folder."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted((_TMP / "mail").glob("*.eml"), reverse=True):
-            message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
-            if message["To"] == address:
-                body = message.get_body(("plain",)).get_content()
-                return re.search(r"https?://[^/\s]+(/account/confirm/\S+)", body).group(1)
-        time.sleep(0.1)
-    raise AssertionError(f"no confirmation email to {address}")
 
 
 @pytest.fixture
