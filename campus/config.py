@@ -88,6 +88,7 @@ def load_config(instance_path: Path) -> dict:
         "STORAGE_DOWNLOAD_LIFETIME": _int("STORAGE_DOWNLOAD_LIFETIME", 300),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "INVITE_MAX_AGE": _int("INVITE_MAX_AGE", 14 * 24 * 3600),
+        "EMAIL_CONFIRM_MAX_AGE": _int("EMAIL_CONFIRM_MAX_AGE", 3 * 24 * 60 * 60),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         # create_app adds the __Host- prefix to these names when cookies are Secure.

@@ -39,6 +39,7 @@ def make_user(
     name: str | None = None,
     password: str = PASSWORD,
     license: tuple[str, str] | None = ("NY", "012345"),
+    confirmed: bool = True,
 ) -> User:
     """An account; a learner has a license by default (the CE gate asks for one), pass
     license=None for one who has not given it yet."""
@@ -47,6 +48,7 @@ def make_user(
         email=email or f"user{number}@example.com",
         full_name=name or f"Test User {number}",
         role=Role(role).value,
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     if license is not None and Role(role) == Role.LEARNER:
         user.license_state, user.license_number = license

@@ -53,6 +53,13 @@ def login_url(path: str) -> str:
     return "/account/login?next=" + quote(path, safe="")
 
 
+def login_url_after(method: str, path: str) -> str:
+    """Where an anonymous request is sent. A GET comes back to its page; a form POST without
+    a Referer to return to goes to the default page after login (a POST-only address would
+    answer 405 there)."""
+    return login_url(path) if method in ("GET", "HEAD") else "/account/login"
+
+
 def form_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "no csrf_token in the page"

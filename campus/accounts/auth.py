@@ -6,10 +6,18 @@ import hmac
 import time
 from functools import wraps
 
-from flask import Flask, abort, current_app, flash, session
-from flask_login import AnonymousUserMixin, current_user, logout_user, user_loaded_from_cookie
+from flask import Flask, abort, current_app, flash, redirect, request, session
+from flask_login import (
+    AnonymousUserMixin,
+    current_user,
+    login_url,
+    logout_user,
+    user_loaded_from_cookie,
+)
+from werkzeug.exceptions import HTTPException
 
 from campus.extensions import db, login_manager
+from campus.security import safe_target
 
 
 def load_user(cookie_id: str):
@@ -50,6 +58,34 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def send_to_login():
+    """A visitor on a signed-in page goes to log in, and comes back to a page that answers GET.
+
+    A GET comes back to the same address. A form POST cannot be repeated by a redirect (the
+    login would land on 405), so it comes back to the page the form was on, if that page is
+    on this site and answers GET; otherwise to the default after login.
+    """
+    flash(login_manager.login_message, login_manager.login_message_category)
+    if request.method in ("GET", "HEAD"):
+        target = request.full_path.removesuffix("?")
+    else:
+        target = safe_target(request.referrer, "")
+        if not _answers_get(target):
+            target = ""
+    return redirect(login_url(login_manager.login_view, next_url=target or None))
+
+
+def _answers_get(path: str) -> bool:
+    if not path:
+        return False
+    adapter = current_app.url_map.bind(request.host, script_name=request.script_root or None)
+    try:
+        adapter.match(path.partition("?")[0], method="GET")
+    except HTTPException:  # 404, 405, or a redirect rule
+        return False
+    return True
 
 
 class Anonymous(AnonymousUserMixin):
@@ -101,6 +137,7 @@ def init_app(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
+    login_manager.unauthorized_handler(send_to_login)
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"

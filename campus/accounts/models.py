@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     # Part of the login cookie; rotating it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     is_disabled: Mapped[bool] = mapped_column(default=False)
+    # When the owner opened the confirmation link (or a reset link) sent to this address;
+    # None: not yet, and the account cannot sign in. Accounts made by staff are confirmed.
+    email_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -59,6 +62,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Flask-Login stores this in the session and the remember cookie."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

@@ -1,12 +1,15 @@
-"""Account operations: sign up, authenticate, change password, reset tokens, roles."""
+"""Account operations: sign up, confirm the address, authenticate, change password, reset
+tokens, roles."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import generate_password_hash
 
 from campus.accounts.licenses import normalize_license
 from campus.accounts.models import Role, User, normalize_email
@@ -21,6 +24,7 @@ from campus.security_log import security_event
 from campus.timezones import is_zone
 
 RESET_SALT = "campus.password-reset"
+CONFIRM_SALT = "campus.confirm-email"
 
 
 def create_user(
@@ -31,26 +35,134 @@ def create_user(
     role: Role = Role.LEARNER,
     time_zone: str | None = None,
 ) -> User:
-    """Create an account after checking the email is free and the password acceptable."""
+    """Create a confirmed account for staff tools (the CLI, the demo accounts), whose runner
+    vouches for the address, and for a district invite, whose link came to that address.
+    Visitors sign up through start_signup instead."""
     email = normalize_email(email)
-    full_name = " ".join(full_name.split())
-    if not full_name:
-        raise UserError("Enter your name as it should appear on certificates.")
+    full_name = _clean_name(full_name)
     if find_user_by_email(email) is not None:
         raise UserError("An account with that email already exists. Log in or reset your password.")
-    problem = password_problem(password, email=email, name=full_name)
-    if problem:
-        raise UserError(problem)
-    user = User(
-        email=email,
-        full_name=full_name,
-        role=role.value,
-        time_zone=time_zone if is_zone(time_zone) else None,
-    )
-    user.set_password(password)
+    _check_password(password, email, full_name)
+    user = User(email=email, role=role.value, email_confirmed_at=utcnow())
+    _set_details(user, full_name, generate_password_hash(password), time_zone)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class Signup:
+    """What a sign-up led to, for the views and emails only, never for the visitor's page:
+    `pending` is an unconfirmed account to send a confirmation link to; `existing` is the
+    confirmed (or disabled) account that already holds the address."""
+
+    pending: User | None = None
+    existing: User | None = None
+
+
+def start_signup(
+    email: str, full_name: str, password: str, *, time_zone: str | None = None
+) -> Signup:
+    """Begin a visitor's sign-up without revealing whether the address has an account.
+
+    Every check that can refuse the form depends only on what was typed, and the password is
+    hashed on every path, so the answer and its timing are the same for a new address and a
+    registered one. A new address gets an unconfirmed account. An address whose account was
+    never confirmed is the same sign-up again: the latest details win, and links sent before
+    stop working (they carry the old password's fingerprint), so whoever signed up first
+    with someone else's address cannot confirm it.
+    """
+    email = normalize_email(email)
+    full_name = _clean_name(full_name)
+    _check_password(password, email, full_name)
+    password_hash = generate_password_hash(password)
+    user = find_user_by_email(email)
+    if user is not None and (user.is_confirmed or user.is_disabled):
+        return Signup(existing=user)
+    if user is None:
+        user = User(email=email, role=Role.LEARNER.value)
+        db.session.add(user)
+    _set_details(user, full_name, password_hash, time_zone)
+    user.end_all_sessions()
+    db.session.flush()
+    return Signup(pending=user)
+
+
+def _clean_name(full_name: str) -> str:
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise UserError("Enter your name as it should appear on certificates.")
+    return full_name
+
+
+def _check_password(password: str, email: str, full_name: str) -> None:
+    problem = password_problem(password, email=email, name=full_name)
+    if problem:
+        raise UserError(problem)
+
+
+def _set_details(user: User, full_name: str, password_hash: str, time_zone: str | None) -> None:
+    user.full_name = full_name
+    user.password_hash = password_hash
+    user.time_zone = time_zone if is_zone(time_zone) else None
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=CONFIRM_SALT)
+
+
+def make_confirmation_token(user: User, next_path: str | None = None) -> str:
+    """A signed, expiring token for the confirmation link; `next_path` is where the
+    learner was heading when they signed up (checked again when the link is opened)."""
+    payload = {"uid": user.id, "pw": _password_fingerprint(user), "next": next_path or ""}
+    return _confirm_serializer().dumps(payload)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    user: User
+    next_path: str
+    already: bool  # the address was confirmed before this link was opened
+
+
+def confirm_email(token: str) -> Confirmation:
+    """Confirm the address a valid link was sent to. Expired, altered, superseded links (and
+    those of disabled accounts) raise a UserError saying what to do instead."""
+    max_age = current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    try:
+        data = _confirm_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise UserError(
+            "This confirmation link has expired. Sign up again with the same email to get a "
+            "new one."
+        ) from error
+    except BadSignature as error:
+        raise UserError(
+            "This confirmation link is not valid: it may have been cut short when it was "
+            "copied. Open it straight from the email, or sign up again to get a new one."
+        ) from error
+    data = data if isinstance(data, dict) else {}
+    user = db.session.get(User, data.get("uid")) if isinstance(data.get("uid"), int) else None
+    fingerprint = str(data.get("pw", ""))
+    if (
+        user is None
+        or user.is_disabled
+        or not hmac.compare_digest(fingerprint, _password_fingerprint(user))
+    ):
+        raise UserError(
+            "This confirmation link is no longer valid: a newer one was sent since. Use the "
+            "latest email, or sign up again to get a new one."
+        )
+    already = user.is_confirmed
+    mark_address_proven(user)
+    return Confirmation(user, str(data.get("next") or ""), already)
+
+
+def mark_address_proven(user: User) -> None:
+    """The owner opened a link sent to the address (confirmation or password reset)."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.flush()
 
 
 def authenticate(email: str, password: str) -> User | None:

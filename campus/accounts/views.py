@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -13,7 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from campus.accounts import queries, services, throttle
+from campus.accounts import jobs, queries, services, throttle
 from campus.accounts.auth import start_session_clock
 from campus.accounts.forms import (
     ChangePasswordForm,
@@ -24,10 +25,12 @@ from campus.accounts.forms import (
     SignupForm,
 )
 from campus.accounts.models import normalize_email
-from campus.enrollment.services import redeem_code
+from campus.enrollment.queries import has_any_enrollment
+from campus.enrollment.services import check_code, redeem_code
 from campus.errors import UserError
 from campus.extensions import db, limiter
 from campus.forms import EmptyForm
+from campus.jobs.services import enqueue
 from campus.security import safe_target
 from campus.security_log import security_event
 from campus.timezones import default_zone_name
@@ -43,49 +46,119 @@ def _next_url(default: str = "course.dashboard") -> str:
     return safe_target(request.args.get("next") or request.form.get("next"), url_for(default))
 
 
+def _next_path() -> str | None:
+    """Where a visitor was heading (a path on this site), carried through the email link."""
+    return safe_target(request.args.get("next") or request.form.get("next"), "") or None
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def signup():
+    """Sign up. The answer is the same page, status and (about) time whether or not the
+    email has an account; the email that follows tells the owner which it was."""
     if current_user.is_authenticated:
         return redirect(url_for("course.dashboard"))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            outcome = services.start_signup(
                 form.email.data,
                 form.full_name.data,
                 form.password.data,
                 time_zone=form.time_zone.data,
             )
+            _take_code(outcome, form.code.data)
+        except _CodeRefused as refused:
+            db.session.rollback()
+            form.code.errors.append(refused.message + " Nothing was saved yet.")
         except UserError as error:
+            db.session.rollback()
             form.form_errors.append(error.message)
         else:
-            return _welcome(user, form)
+            return _check_your_email(outcome)
     status = 400 if form.is_submitted() else 200
     return render_template("campus/accounts/signup.html", form=form), status
 
 
-def _welcome(user, form: SignupForm):
-    """Redeem the optional code with the new account, all or nothing: a bad code creates no
-    account, so the visitor corrects it (or clears it) and signs up again."""
-    if form.code.data:
-        try:
-            redeem_code(user, form.code.data)
-        except UserError as error:
-            db.session.rollback()
-            form.code.errors.append(error.message + " Nothing was saved yet.")
-            return render_template("campus/accounts/signup.html", form=form), 400
+class _CodeRefused(UserError):
+    """The enrollment code typed at sign-up cannot be used (shown beside the code field)."""
+
+
+def _take_code(outcome: services.Signup, code: str | None) -> None:
+    """A code at sign-up: redeemed with a new (still unconfirmed) account, so the course is
+    there once the address is confirmed; for an address that has an account it is only
+    checked, so a bad code is refused the same way and nobody is enrolled by a stranger."""
+    if not code:
+        return
+    try:
+        if outcome.pending is None:
+            check_code(code)
+        else:
+            redeem_code(outcome.pending, code)
+    except UserError as error:
+        if error.status_code == 409 and "already enrolled" in error.message:
+            return  # the same unconfirmed sign-up again, with the same code
+        raise _CodeRefused(error.message, error.status_code) from error
+
+
+def _check_your_email(outcome: services.Signup):
+    """The one answer to every accepted sign-up, and the email that tells the truth: a job
+    committed with the sign-up either way, so both answers cost the same."""
+    next_path = _next_path()
+    if outcome.pending is not None:
+        user, what = outcome.pending, "new"
+        enqueue("accounts.confirmation_email", user.id, next_path)
+    else:
+        user, what = outcome.existing, "existing_email"
+        enqueue("accounts.signup_attempt_email", user.id)
     db.session.commit()
-    target = url_for("course.dashboard") if form.code.data else _next_url("course.catalog")
+    security_event("signup", what, user.id)
+    return render_template(
+        "campus/accounts/check_email.html",
+        email=user.email,
+        development_link=_development_link(outcome, next_path),
+    )
+
+
+def _development_link(outcome: services.Signup, next_path: str | None) -> str | None:
+    """With FLASK_DEBUG on and mail written to files (make run), the page shows the link the
+    email carries, so a developer needs no mail server. Never in production."""
+    if not current_app.debug or current_app.config.get("MAIL_SERVER"):
+        return None
+    if outcome.pending is not None:
+        return jobs.confirmation_link(outcome.pending, next_path)
+    return url_for("accounts.login")
+
+
+@bp.get("/confirm/<token>")
+@limiter.limit("30 per hour")
+def confirm_email(token: str):
+    """The link from the confirmation email: confirms the address and signs its owner in."""
+    try:
+        confirmation = services.confirm_email(token)
+    except UserError as error:
+        security_event("email_confirm", "invalid_link")
+        page = render_template("campus/accounts/confirm_invalid.html", message=error.message)
+        return page, error.status_code
+    user = confirmation.user
+    db.session.commit()
+    if confirmation.already:
+        security_event("email_confirm", "already_confirmed", user.id)
+        flash("Your email is already confirmed. Log in to continue.", "info")
+        return redirect(url_for("accounts.login"))
+    security_event("email_confirm", "success", user.id)
     session.clear()  # nothing from before sign-in (a CSRF token) carries over
     login_user(user)
     start_session_clock()
-    security_event("signup", "success", user.id)
-    if form.code.data:
-        flash("Welcome! Your code enrolled you: your course is on your dashboard.", "success")
+    enrolled = has_any_enrollment(user.id)
+    fallback = url_for("course.dashboard" if enrolled else "course.catalog")
+    if enrolled:
+        flash("Welcome! Your email is confirmed and your course is on your dashboard.", "success")
     else:
-        flash("Welcome! Your account is ready.", "success")
-    return redirect(target)
+        flash("Welcome! Your email is confirmed and your account is ready.", "success")
+    response = redirect(safe_target(confirmation.next_path, fallback))
+    throttle.set_device_cookie(response, user.id)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,6 +177,8 @@ def login():
             page = render_template("campus/accounts/login.html", form=form)
             return page, 429, {"Retry-After": str(budget.retry_after())}
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and not user.is_confirmed:
+            return _confirm_first(form, user)
         if user is not None:
             db.session.commit()
             budget.clear()
@@ -120,6 +195,20 @@ def login():
         form.form_errors.append("That email and password do not match an account.")
     status = 401 if form.is_submitted() else 200
     return render_template("campus/accounts/login.html", form=form), status
+
+
+def _confirm_first(form: LoginForm, user):
+    """The right password for an account whose address is not confirmed yet: no sign-in,
+    and a fresh link (the first email may be lost). Only the password's owner sees this."""
+    db.session.rollback()  # no last_login_at for a sign-in that did not happen
+    security_event("login", "unconfirmed", user.id)
+    enqueue("accounts.confirmation_email", user.id, _next_path())
+    db.session.commit()
+    form.form_errors.append(
+        "Confirm your email address first: we have just sent a new link to it. Open the "
+        "link in that email to sign in."
+    )
+    return render_template("campus/accounts/login.html", form=form), 403
 
 
 @bp.post("/logout")
@@ -220,6 +309,7 @@ def reset_password(token: str):
         except UserError as error:
             form.password.errors.append(error.message)
         else:
+            services.mark_address_proven(user)  # the reset link reached the mailbox
             db.session.commit()
             security_event("password_reset", "success", user.id)
             flash("Your password is set. Log in with it now.", "success")

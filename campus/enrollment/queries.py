@@ -31,6 +31,14 @@ def is_enrolled(user_id: int, course_id: int) -> bool:
     return enrollment is not None and enrollment.status != EnrollmentStatus.WITHDRAWN
 
 
+def has_any_enrollment(user_id: int) -> bool:
+    """Whether the learner is enrolled in some course (where to land after confirming)."""
+    query = select(Enrollment.id).where(
+        Enrollment.user_id == user_id, Enrollment.status != EnrollmentStatus.WITHDRAWN
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def normalize_code(text: str) -> str:
     """The stored spelling of a typed code: capitals, grouped by dashes; spaces, dashes and
     case as typed do not matter."""

@@ -30,6 +30,7 @@ from campus.extensions import db
 from campus.models import utcnow
 
 UNKNOWN_CODE = "That code is not valid. Check it and try again."
+USED_UP = "This code has been used as many times as it allows."
 
 
 def _activate(user, course_id: int) -> tuple[Enrollment, str | None]:
@@ -261,6 +262,18 @@ def _code_facts(code: EnrollmentCode) -> dict:
     }
 
 
+def check_code(text: str) -> None:
+    """Refuse a code that could not be redeemed now (unknown, revoked, expired, used up),
+    taking nothing: sign-up checks a code the same way whether or not the email has an
+    account, so the answer does not reveal which."""
+    code = find_code(text)
+    if code is None:
+        raise UserError(UNKNOWN_CODE)
+    _check_usable(code)
+    if code.uses >= code.max_uses:
+        raise UserError(USED_UP, 409)
+
+
 def redeem_code(user, text: str, *, course_id: int | None = None) -> Enrollment:
     """Enroll `user` with a code (closed courses too). Unknown, revoked, expired and used-up
     codes raise a clear UserError and change nothing. The use is counted by a conditional
@@ -333,4 +346,4 @@ def _take_one_use(code: EnrollmentCode) -> None:
     db.session.refresh(code)
     if taken != 1:
         _check_usable(code)  # revoked or expired a moment ago
-        raise UserError("This code has been used as many times as it allows.", 409)
+        raise UserError(USED_UP, 409)

@@ -3,13 +3,18 @@ Chromium through Playwright (executable_path; Playwright never downloads a brows
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import shutil
+import time
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
 
 from bench.common import stop_gunicorn
+from tests.conftest import _TMP
 from tests.live_server import server_env, start_gunicorn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +77,16 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def confirmation_path(address: str, timeout: float = 10.0) -> str:
+    """The confirmation link's path from the email the live server wrote to its mail folder."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted((_TMP / "mail").glob("*.eml"), reverse=True):
+            message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+            if message["To"] == address:
+                body = message.get_body(("plain",)).get_content()
+                return re.search(r"https?://[^/\s]+(/account/confirm/\S+)", body).group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no confirmation email to {address}")

@@ -17,6 +17,7 @@ ANONYMOUS_PAGES = [
     "/account/login",
     "/account/signup",
     "/account/reset",
+    "/account/confirm/not-a-valid-link",
 ]
 LEARNER_PAGES = [
     "/dashboard",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirmation_path, screenshot
 from tests.factories import import_fixture_course
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,8 @@ def test_sign_up_enroll_and_watch(live_server, page):
     page.get_by_label("Password (at least").fill("a quiet classroom morning")
     page.get_by_label("Repeat the password").fill("a quiet classroom morning")
     page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    page.goto(live_server + confirmation_path("jordan@example.com"))  # the emailed link
     page.wait_for_url(f"{live_server}/courses/test-course")
     page.get_by_role("button", name="Enroll in this course").click()
     page.get_by_text("You are enrolled in Test Course").wait_for()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from campus.accounts.models import User
 from campus.extensions import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import confirmation_path, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,9 @@ def test_sign_up_keeps_the_browser_zone_and_the_profile_changes_it(live_server, 
     page.get_by_label("Password (at least").fill("recess duty on a windy day")
     page.get_by_label("Repeat the password").fill("recess duty on a windy day")
     page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Welcome! Your account is ready.").wait_for()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    page.goto(live_server + confirmation_path("casey@example.com"))
+    page.get_by_text("Welcome! Your email is confirmed").wait_for()
 
     def saved_zone():
         db.session.expire_all()

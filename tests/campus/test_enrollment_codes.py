@@ -140,7 +140,9 @@ def test_a_replayed_code_uses_no_new_seat(app, course):
     assert db.session.get(EnrollmentCode, code.id).uses == 1
 
 
-def test_sign_up_with_a_code_enrolls_and_a_bad_code_creates_no_account(app, client, course):
+def test_sign_up_with_a_code_enrolls_and_a_bad_code_creates_no_account(
+    app, client, course, smtp_server
+):
     code = new_code(course)
     form = {
         "full_name": "Casey Therapist",
@@ -154,9 +156,12 @@ def test_sign_up_with_a_code_enrolls_and_a_bad_code_creates_no_account(app, clie
     assert "That code is not valid" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 1  # only the admin
     response = post(client, "/account/signup", {**form, "code": code.code})
-    assert response.headers["Location"] == "/dashboard"
+    assert response.status_code == 200  # "check your email"
     user = db.session.scalar(select(User).where(User.email == "casey@example.com"))
     assert find_enrollment(user.id, course.id).status == "active"
+    (message,) = smtp_server.wait_for(1)
+    link = re.search(r"/account/confirm/\S+", message.get_body(("plain",)).get_content())
+    assert client.get(link.group(0)).headers["Location"] == "/dashboard"
     assert "Test Course" in client.get("/dashboard").get_data(as_text=True)
 
 

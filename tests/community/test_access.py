@@ -12,7 +12,7 @@ from community.services import seed_categories
 from course.importer.read_forum import default_categories
 from course.models import Course
 from tests.factories import add_replies, learner_in, make_enrollment, make_thread, make_user
-from tests.helpers import client_for, count_queries, login_url, post, post_json
+from tests.helpers import client_for, count_queries, login_url_after, post, post_json
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 ROLES = ("anonymous", "outsider", "learner", "other_course_learner", "instructor", "admin")
@@ -112,7 +112,7 @@ def test_access_matrix(app, world, role, monkeypatch):
         where = (role, method, url, response.status_code, response.headers.get("Location"))
         if role == "anonymous":
             assert response.status_code == 302, where
-            assert response.headers["Location"] == login_url(url), where
+            assert response.headers["Location"] == login_url_after(method, url), where
         elif not _allowed(role, need):
             assert response.status_code == 403, where
         elif lands is None:
