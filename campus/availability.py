@@ -1,0 +1,180 @@
+"""When the database cannot answer: 503 with Retry-After on every route, one log line per
+outage, and requests refused at once (not each waiting for its own timeout) until a probe
+finds the database back.
+
+Each process keeps its own view (`OUTAGE`): the first failure that shows the database is
+unreachable opens the outage and logs one line; while it lasts, requests are refused before
+they touch the database, except one probe a second (`SELECT 1` ahead of a real request); the
+first statement that answers closes it and logs how long it lasted and how many requests were
+refused. A statement or lock timeout on a live server is not an outage: that request alone
+answers 503 and the log gets one line, without a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+
+import psycopg
+from flask import Flask, current_app, jsonify, render_template, request
+from sqlalchemy import exc, text
+
+log = logging.getLogger(__name__)
+
+DOWN = "down"  # unreachable: refused, timed out, connection lost, shutting down, full
+BUSY = "busy"  # answered, but gave up on this statement (statement or lock timeout)
+
+# Endpoints that never need the database, or check it themselves.
+NO_DATABASE = {"static", "health.healthz"}
+
+
+def classify(error: BaseException) -> str | None:
+    """DOWN, BUSY, or None for an error that says nothing about availability (a bug: it
+    stays a 500 with its traceback)."""
+    if isinstance(error, exc.TimeoutError):  # no pooled connection came free in time
+        return BUSY
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    original = error.orig
+    if isinstance(original, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return BUSY
+    if error.connection_invalidated or isinstance(
+        original, psycopg.OperationalError | psycopg.InterfaceError
+    ):
+        return DOWN
+    if isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
+        return BUSY
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    original = getattr(error, "orig", None) or error
+    text_ = str(original).strip().splitlines()
+    return f"{type(original).__name__}: {text_[0] if text_ else ''}"
+
+
+class DatabaseOutage:
+    """This process's view of the database: reachable, or unreachable since a moment."""
+
+    PROBE_EVERY = 1.0  # seconds between probes while the database is down
+    REPORT_EVERY = 30.0  # seconds between "still unavailable" lines
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started: float | None = None  # monotonic
+        self._next_probe = 0.0
+        self._last_report = 0.0
+        self.refused = 0
+
+    @property
+    def is_down(self) -> bool:
+        return self._started is not None
+
+    def failed(self, error: BaseException) -> None:
+        """A request found the database unreachable: open the outage, or count one more."""
+        now = time.monotonic()
+        with self._lock:
+            self.refused += 1
+            if self._started is None:
+                self._started = self._last_report = now
+                self._next_probe = now + self.PROBE_EVERY
+                since = datetime.now(UTC).isoformat(timespec="seconds")
+                log.error(
+                    "database unavailable since %s (%s): answering 503", since, _first_line(error)
+                )
+            elif now - self._last_report >= self.REPORT_EVERY:
+                self._last_report = now
+                log.error(
+                    "database still unavailable after %.0f s: %d requests refused",
+                    now - self._started,
+                    self.refused,
+                )
+
+    def refuse(self) -> bool:
+        """While down: True to refuse this request now, False to let it probe (one a second)."""
+        with self._lock:
+            if self._started is None:
+                return False
+            now = time.monotonic()
+            if now >= self._next_probe:
+                self._next_probe = now + self.PROBE_EVERY
+                return False
+            self.refused += 1
+            return True
+
+    def answered(self) -> None:
+        """A statement answered: the outage, if any, is over."""
+        if self._started is None:  # the fast path, once per statement
+            return
+        with self._lock:
+            if self._started is None:
+                return
+            log.warning(
+                "database back after %.1f s: %d requests refused",
+                time.monotonic() - self._started,
+                self.refused,
+            )
+            self._started = None
+            self.refused = 0
+
+
+OUTAGE = DatabaseOutage()
+
+
+def statement_answered(*_args, **_kwargs) -> None:
+    """SQLAlchemy's after_cursor_execute: proof that the database answers."""
+    OUTAGE.answered()
+
+
+def unavailable_response(status_detail: str = "unavailable"):
+    """The 503 answer, built without the database: no current_user, no layout that reads it.
+
+    JSON for the API (the player keeps a refused beat queued and retries it) and for clients
+    that ask for JSON; otherwise a page of its own."""
+    retry_after = str(current_app.config["DATABASE_RETRY_AFTER"])
+    message = (
+        "campus cannot reach its database for a moment. Nothing you saved is lost: "
+        "please try again in a minute."
+    )
+    accept = request.accept_mimetypes
+    if request.path.startswith("/api/") or request.is_json or accept.best == "application/json":
+        response = jsonify(error=message, code=status_detail)
+    else:
+        response = current_app.make_response(
+            render_template("errors/unavailable.html", message=message)
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = retry_after
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def answer_failure(error: BaseException):
+    """The 503 for a database error that classify() recognizes, else None."""
+    kind = classify(error)
+    if kind is None:
+        return None
+    if kind == DOWN:
+        OUTAGE.failed(error)
+    else:
+        log.warning("database busy on %s %s: %s", request.method, request.path, _first_line(error))
+    return unavailable_response(kind)
+
+
+def refuse_while_down():
+    """Before each request: during an outage, refuse at once, or probe with one SELECT."""
+    if not OUTAGE.is_down or request.endpoint in NO_DATABASE:
+        return None
+    if OUTAGE.refuse():
+        return unavailable_response()
+    from campus.extensions import db
+
+    db.session.execute(text("SELECT 1"))  # fails into answer_failure, or ends the outage
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_while_down)
