@@ -35,8 +35,11 @@ def start_gunicorn(
     health_path: str = "/healthz",
     workers: int = GUNICORN_WORKERS,
     threads: int = GUNICORN_THREADS,
+    log_path: Path | None = None,
 ):
-    """Start gunicorn (gthread workers, keep-alive) on a free loopback port; (process, url)."""
+    """Start gunicorn (gthread workers, keep-alive) on a free loopback port; (process, url).
+
+    Its standard error (the app's log) goes to log_path when given, else to a pipe."""
     port = free_port()
     command = [
         sys.executable,
@@ -56,13 +59,16 @@ def start_gunicorn(
         "warning",
         app_spec,
     ]
+    log = log_path.open("ab") if log_path else None
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log or subprocess.PIPE,
     )
+    if log:
+        log.close()  # the child has its own copy
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -73,7 +79,8 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise RuntimeError("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    output = log_path.read_text() if log_path else process.stderr.read().decode()
+    raise RuntimeError("gunicorn did not start: " + output[-2000:])
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:

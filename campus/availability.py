@@ -19,7 +19,8 @@ import time
 from datetime import UTC, datetime
 
 import psycopg
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import exc, text
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,23 @@ BUSY = "busy"  # answered, but gave up on this statement (statement or lock time
 NO_DATABASE = {"static", "health.healthz"}
 
 
-def classify(error: BaseException) -> str | None:
+def classify(error: BaseException | None) -> str | None:
     """DOWN, BUSY, or None for an error that says nothing about availability (a bug: it
-    stays a 500 with its traceback)."""
+    stays a 500 with its traceback).
+
+    An error raised while handling a database failure (PendingRollbackError, from a session
+    used again after its connection broke) is classified by the failure behind it."""
+    for _ in range(5):
+        if error is None:
+            return None
+        kind = _classify_one(error)
+        if kind is not None or not isinstance(error, exc.PendingRollbackError):
+            return kind
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _classify_one(error: BaseException) -> str | None:
     if isinstance(error, exc.TimeoutError):  # no pooled connection came free in time
         return BUSY
     if not isinstance(error, exc.DBAPIError):
@@ -59,7 +74,8 @@ def _first_line(error: BaseException) -> str:
 class DatabaseOutage:
     """This process's view of the database: reachable, or unreachable since a moment."""
 
-    PROBE_EVERY = 1.0  # seconds between probes while the database is down
+    PROBE_EVERY = 1.0  # seconds from a failed probe to the next
+    PROBE_LONGEST = 30.0  # a probe that never reports back (it should) stops blocking others
     REPORT_EVERY = 30.0  # seconds between "still unavailable" lines
 
     def __init__(self) -> None:
@@ -85,7 +101,9 @@ class DatabaseOutage:
                 log.error(
                     "database unavailable since %s (%s): answering 503", since, _first_line(error)
                 )
-            elif now - self._last_report >= self.REPORT_EVERY:
+            else:
+                self._next_probe = min(self._next_probe, now + self.PROBE_EVERY)
+            if now - self._last_report >= self.REPORT_EVERY:
                 self._last_report = now
                 log.error(
                     "database still unavailable after %.0f s: %d requests refused",
@@ -94,23 +112,26 @@ class DatabaseOutage:
                 )
 
     def refuse(self) -> bool:
-        """While down: True to refuse this request now, False to let it probe (one a second)."""
+        """While down: True to refuse this request now, False to let it probe. One probe at
+        a time, a second after the last one failed: a frozen database holds one request
+        (one worker thread) at a time, not one per second."""
         with self._lock:
             if self._started is None:
                 return False
             now = time.monotonic()
             if now >= self._next_probe:
-                self._next_probe = now + self.PROBE_EVERY
+                self._next_probe = now + self.PROBE_LONGEST
                 return False
             self.refused += 1
             return True
 
-    def answered(self) -> None:
-        """A statement answered: the outage, if any, is over."""
+    def answered(self, sent_at: float) -> None:
+        """A statement sent at sent_at (monotonic) answered: the outage, if any, is over,
+        unless the statement was sent before it began (it was already on its way)."""
         if self._started is None:  # the fast path, once per statement
             return
         with self._lock:
-            if self._started is None:
+            if self._started is None or sent_at < self._started:
                 return
             log.warning(
                 "database back after %.1f s: %d requests refused",
@@ -124,9 +145,14 @@ class DatabaseOutage:
 OUTAGE = DatabaseOutage()
 
 
-def statement_answered(*_args, **_kwargs) -> None:
+def statement_sent(connection, *_args) -> None:
+    """SQLAlchemy's before_cursor_execute: when the statement left."""
+    connection.info["sent_at"] = time.monotonic()
+
+
+def statement_answered(connection, *_args) -> None:
     """SQLAlchemy's after_cursor_execute: proof that the database answers."""
-    OUTAGE.answered()
+    OUTAGE.answered(connection.info.get("sent_at", 0.0))
 
 
 def unavailable_response(status_detail: str = "unavailable"):
@@ -139,6 +165,9 @@ def unavailable_response(status_detail: str = "unavailable"):
         "campus cannot reach its database for a moment. Nothing you saved is lost: "
         "please try again in a minute."
     )
+    # Flask-Login's template context loads the signed-in user: from the database. This
+    # answer is for whoever asked, shown to them as a visitor.
+    g._login_user = current_app.login_manager.anonymous_user()
     accept = request.accept_mimetypes
     if request.path.startswith("/api/") or request.is_json or accept.best == "application/json":
         response = jsonify(error=message, code=status_detail)
@@ -157,6 +186,9 @@ def answer_failure(error: BaseException):
     kind = classify(error)
     if kind is None:
         return None
+    from campus.extensions import db
+
+    db.session.rollback()  # the request's transaction is lost; its connection is dropped
     if kind == DOWN:
         OUTAGE.failed(error)
     else:
@@ -165,14 +197,20 @@ def answer_failure(error: BaseException):
 
 
 def refuse_while_down():
-    """Before each request: during an outage, refuse at once, or probe with one SELECT."""
-    if not OUTAGE.is_down or request.endpoint in NO_DATABASE:
+    """Before each request: during an outage, refuse at once, or probe with one SELECT.
+
+    Then load the signed-in user, before the rate limiter's key functions read it: a
+    database failure met there would be taken by Flask-Limiter for its own storage failing
+    (it catches every error of a limit check), and retried on a broken session."""
+    if request.endpoint in NO_DATABASE:
         return None
-    if OUTAGE.refuse():
-        return unavailable_response()
     from campus.extensions import db
 
-    db.session.execute(text("SELECT 1"))  # fails into answer_failure, or ends the outage
+    if OUTAGE.is_down:
+        if OUTAGE.refuse():
+            return unavailable_response()
+        db.session.execute(text("SELECT 1"))  # fails into answer_failure, or ends the outage
+    _ = current_user.is_authenticated
     return None
 
 

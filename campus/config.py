@@ -165,12 +165,15 @@ def check_rate_limit_storage(config: dict) -> None:
 
 
 def apply_storage_options(config: dict) -> None:
-    """Socket timeouts for a Redis rate-limit storage, so a frozen Redis costs a request at
-    most RATELIMIT_STORAGE_TIMEOUT before the in-memory fallback takes over (redis-py waits
-    forever by default), and storage errors raised as limits' StorageError, the one type the
-    login throttle catches. Memory storage takes no such options."""
+    """The in-memory fallback only for a shared storage. For Redis, socket timeouts, so a
+    frozen Redis costs a request at most RATELIMIT_STORAGE_TIMEOUT before the fallback takes
+    over (redis-py waits for ever by default), and storage errors raised as limits'
+    StorageError, the one type the login throttle catches."""
     uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if not uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        # Nothing to fall back from; and Flask-Limiter would take any error of a limit check
+        # (a key function's) for its storage failing, and log it so.
+        config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
         return
     timeout = config["RATELIMIT_STORAGE_TIMEOUT"]
     options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}

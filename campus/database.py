@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
         if engine.dialect.driver == "psycopg":
             deadline = app.config["DATABASE_STATEMENT_TIMEOUT"] + ANSWER_GRACE_SECONDS
             event.listen(engine, "do_connect", _deadline_connect(deadline))
+        event.listen(engine, "before_cursor_execute", availability.statement_sent)
         event.listen(engine, "after_cursor_execute", availability.statement_answered)
 
 
