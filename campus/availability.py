@@ -176,7 +176,7 @@ def unavailable_response(status_detail: str = "unavailable"):
             render_template("errors/unavailable.html", message=message)
         )
     response.status_code = 503
-    response.headers["Retry-After"] = retry_after
+    response.headers["Retry-After"] = g.unavailable_retry_after = retry_after
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -214,5 +214,16 @@ def refuse_while_down():
     return None
 
 
+def keep_retry_after(response):
+    """After every other after_request (this one is registered first, so it runs last):
+    Flask-Limiter writes its own Retry-After, the reset of the route's rate-limit window (a
+    minute on the progress API), over the 503's."""
+    retry_after = g.get("unavailable_retry_after")
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.before_request(refuse_while_down)
+    app.after_request(keep_retry_after)
