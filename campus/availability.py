@@ -4,7 +4,8 @@ finds the database back.
 
 Each process keeps its own view (`OUTAGE`): the first failure that shows the database is
 unreachable opens the outage and logs one line; while it lasts, requests are refused before
-they touch the database, except one probe a second (`SELECT 1` ahead of a real request); the
+they touch the database, except one probe at a time (`SELECT 1` ahead of a real request, a
+second after the last one failed); the
 first statement that answers closes it and logs how long it lasted and how many requests were
 refused. A statement or lock timeout on a live server is not an outage: that request alone
 answers 503 and the log gets one line, without a traceback.
@@ -48,18 +49,32 @@ def classify(error: BaseException | None) -> str | None:
     return None
 
 
+# SQLSTATEs of a server that cannot serve now: connection exceptions (class 08), shutting
+# down or starting up, out of connection slots.
+DOWN_STATES = {"57P01", "57P02", "57P03", "53300"}
+BUSY_STATES = {"57014", "55P03"}  # query_canceled (statement_timeout), lock_not_available
+
+
 def _classify_one(error: BaseException) -> str | None:
     if isinstance(error, exc.TimeoutError):  # no pooled connection came free in time
         return BUSY
     if not isinstance(error, exc.DBAPIError):
         return None
-    original = error.orig
-    if isinstance(original, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
-        return BUSY
-    if error.connection_invalidated or isinstance(
-        original, psycopg.OperationalError | psycopg.InterfaceError
-    ):
+    if error.connection_invalidated:
         return DOWN
+    original = error.orig
+    if isinstance(original, psycopg.Error):
+        state = original.sqlstate
+        if state is None:  # raised by the client: refused, timed out, connection lost
+            return (
+                DOWN
+                if isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+                else None
+            )
+        if state in BUSY_STATES:
+            return BUSY
+        # Anything else the server said (a deadlock, a constraint) is about this request.
+        return DOWN if state in DOWN_STATES or state.startswith("08") else None
     if isinstance(original, sqlite3.OperationalError) and "locked" in str(original):
         return BUSY
     return None

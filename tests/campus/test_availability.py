@@ -68,9 +68,7 @@ def signed_in_client(app):
     return client
 
 
-def test_every_route_answers_503_with_retry_after_when_the_database_is_down(
-    apps, outage, caplog
-):
+def test_every_route_answers_503_with_retry_after_when_the_database_is_down(apps, outage, caplog):
     app = apps(SQLALCHEMY_DATABASE_URI=UNREACHABLE_DATABASE)
     client = signed_in_client(app)
     caplog.set_level(logging.INFO)
@@ -174,6 +172,10 @@ def wrapped(original):
         (wrapped(psycopg.errors.LockNotAvailable("lock timeout")), BUSY),
         (wrapped(sqlite3.OperationalError("database is locked")), BUSY),
         (wrapped(sqlite3.OperationalError("no such table: users")), None),  # a bug: 500
+        (wrapped(psycopg.errors.CannotConnectNow("the database system is starting up")), DOWN),
+        (wrapped(psycopg.errors.TooManyConnections("too many clients")), DOWN),
+        (wrapped(psycopg.errors.DeadlockDetected("deadlock detected")), None),  # this request's
+        (wrapped(psycopg.errors.SerializationFailure("could not serialize")), None),
         (exc.IntegrityError("INSERT", {}, psycopg.errors.UniqueViolation("dup")), None),
         (exc.TimeoutError("QueuePool limit reached"), BUSY),
         (ValueError("not the database"), None),
