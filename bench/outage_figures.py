@@ -37,6 +37,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each fault")
     parser.add_argument("--players", type=int, default=3)
     parser.add_argument(
+        "--beat-every", type=float, default=0.25, help="seconds between one player's beats"
+    )
+    parser.add_argument(
         "--short-timeouts", action="store_true", help="the test drills' 2 s/1 s/1 s timeouts"
     )
     args = parser.parse_args()
@@ -79,6 +82,8 @@ def main() -> None:
                 logs / f"server-{number}.log",
                 players=args.players,
                 fault_seconds=args.seconds,
+                beat_every=args.beat_every,
+                drain=300.0,  # every queued beat is sent before the credit is counted
             )
             print(drill.report(), flush=True)
             for line in drill.log_lines:

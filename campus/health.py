@@ -24,7 +24,7 @@ from campus.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
 
-HEALTH_TIMEOUT = 0.5  # seconds the answer waits for both checks together
+HEALTH_TIMEOUT = 0.7  # seconds the answer waits for both checks together
 
 
 class Check:

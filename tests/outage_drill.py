@@ -90,8 +90,16 @@ class Player(threading.Thread):
     """One learner playing a lesson: a beat every BEAT_EVERY s of one more second of video,
     sent in order, kept and retried until the server answers 2xx."""
 
-    def __init__(self, base: str, email: str, lesson_id: int, backdate: Callable[[int], None]):
+    def __init__(
+        self,
+        base: str,
+        email: str,
+        lesson_id: int,
+        backdate: Callable[[int], None],
+        beat_every: float = BEAT_EVERY,
+    ):
         super().__init__(daemon=True)
+        self.beat_every = beat_every
         self.browser = Browser(base)
         self.lesson_id = lesson_id
         assert self.browser.log_in(email) == 302
@@ -123,7 +131,7 @@ class Player(threading.Thread):
             if not self.stop_playing.is_set() and now >= next_beat:
                 while next_beat <= now:  # beats cut while a send was blocked, as the player does
                     self._cut_beat()
-                    next_beat += BEAT_EVERY
+                    next_beat += self.beat_every
             if not self.queue:
                 if self.stop_playing.is_set():
                     return
@@ -183,6 +191,7 @@ class Drill:
 
     @property
     def lost_seconds(self) -> float:
+        """Seconds sent and never credited, once every queue is empty (none left to send)."""
         return self.sent_seconds - self.credited_seconds
 
     def report(self) -> str:
@@ -325,6 +334,7 @@ def run_drill(
     during_fault: Callable[[str], None] | None = None,
     workers: int = 2,
     threads: int = 8,
+    beat_every: float = BEAT_EVERY,
 ) -> Drill:
     """Beats flow; fault(); fault_seconds later repair(); beats flow on, then drain.
 
@@ -337,7 +347,10 @@ def run_drill(
         "campus:create_app()", env, workers=workers, threads=threads, log_path=log_path
     )
     try:
-        crew = [Player(base, email, site.lesson_id, site.backdate) for email in emails[:players]]
+        crew = [
+            Player(base, email, site.lesson_id, site.backdate, beat_every)
+            for email in emails[:players]
+        ]
         watcher = Watcher(base, "/dashboard", emails[players])
         health = Watcher(base, "/healthz")
         log_start = log_path.stat().st_size
