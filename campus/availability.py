@@ -177,8 +177,8 @@ def unavailable_response(status_detail: str = "unavailable"):
     that ask for JSON; otherwise a page of its own."""
     retry_after = str(current_app.config["DATABASE_RETRY_AFTER"])
     message = (
-        "campus cannot reach its database for a moment. Nothing you saved is lost: "
-        "please try again in a minute."
+        "campus cannot reach its database for a moment, so what you just sent was not saved. "
+        "Everything saved before is safe. Please try again in a minute."
     )
     # Flask-Login's template context loads the signed-in user: from the database. This
     # answer is for whoever asked, shown to them as a visitor.
