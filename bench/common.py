@@ -79,7 +79,10 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.2)
     process.kill()
+    process.wait()
     output = log_path.read_text() if log_path else process.stderr.read().decode()
+    if process.stderr:
+        process.stderr.close()
     raise RuntimeError("gunicorn did not start: " + output[-2000:])
 
 
