@@ -184,6 +184,7 @@ class Drill:
     page_is_campus_503: bool = True
     health: Counter = field(default_factory=Counter)
     slowest_health: float = 0.0
+    slowest_health_before: float = 0.0  # the same machine's load, with the database up
     health_bodies: list = field(default_factory=list)
     log_lines: list = field(default_factory=list)
     undrained: int = 0
@@ -206,7 +207,8 @@ class Drill:
             f"credited {self.credited_seconds:g} (ledger {self.ledger_seconds:g}, real "
             f"{self.real_seconds:g}), lost {self.lost_seconds:g}, left queued {self.undrained}; "
             f"signed-in page {{{pages}}}; "
-            f"healthz {{{health}}} slowest {self.slowest_health:.2f} s; log {len(self.log_lines)} "
+            f"healthz {{{health}}} slowest {self.slowest_health:.2f} s (before the fault "
+            f"{self.slowest_health_before:.2f} s); log {len(self.log_lines)} "
             f"lines, {tracebacks} tracebacks"
         )
 
@@ -395,6 +397,9 @@ def run_drill(
     healths = [a for a in health.answers if fault_at <= a.at < repaired_at]
     drill.health = Counter(a.status for a in healths)
     drill.slowest_health = max((a.seconds for a in healths), default=0.0)
+    drill.slowest_health_before = max(
+        (a.seconds for a in health.answers if a.at < fault_at), default=0.0
+    )
     drill.health_bodies = [a.body for a in healths]
     with log_path.open() as log:
         log.seek(log_start)

@@ -73,15 +73,17 @@ def assert_beats_survived(drill) -> None:
 
 def assert_quiet_log(drill) -> None:
     assert len(drill.log_lines) <= LOG_LINE_LIMIT, "\n".join(drill.log_lines[:40])
-    assert not any("Traceback" in line for line in drill.log_lines)
+    assert not any("Traceback" in line for line in drill.log_lines), "\n".join(drill.log_lines)
     assert any("database unavailable since" in line for line in drill.log_lines)
     assert any("database back after" in line for line in drill.log_lines)
 
 
 def assert_health_answered_fast(drill) -> None:
+    """Within a second of what health took before the fault on this machine (on a quiet
+    one, a second): never the database's own timeouts (2 s and more in the drill)."""
     assert drill.health[503] > 0, drill.health
     assert set(drill.health) <= {200, 503}
-    assert drill.slowest_health < 1.0
+    assert drill.slowest_health < 1.0 + drill.slowest_health_before
 
 
 def test_a_stopped_database_answers_503_and_recovers(site, cluster, tmp_path, capsys):
@@ -138,10 +140,11 @@ def test_login_beats_and_verify_work_while_redis_is_down(site, cluster, redis_se
         learner, target = site.new_learners(2)
         seen["login"] = Browser(base).log_in(learner)
         seen["verify"] = Browser(base).request("GET", "/verify").status
-        health = Browser(base).request("GET", "/healthz")
-        seen["health"] = (health.status, json.loads(health.body), health.seconds)
         guesser = Browser(base)
         seen["guesses"] = [guesser.log_in(target, "wrong guess!") for _ in range(11)]
+        # Health gives an answer again for up to a second (Check.FRESH): long gone by now.
+        health = Browser(base).request("GET", "/healthz")
+        seen["health"] = (health.status, json.loads(health.body), health.seconds)
 
     def fault():
         redis_server.kill()
@@ -169,7 +172,7 @@ def test_login_beats_and_verify_work_while_redis_is_down(site, cluster, redis_se
     # Limits still hold, counted per process (2 workers): the ladder's 5 at most twice over.
     guesses = seen["guesses"]
     assert 429 in guesses and guesses.count(401) <= 10 and set(guesses) <= {401, 429}
-    assert not any("Traceback" in line for line in drill.log_lines)
+    assert not any("Traceback" in line for line in drill.log_lines), "\n".join(drill.log_lines)
 
 
 @pytest.fixture(autouse=True)
