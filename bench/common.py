@@ -37,9 +37,11 @@ def start_gunicorn(
     workers: int = GUNICORN_WORKERS,
     threads: int = GUNICORN_THREADS,
     worker_class: str = "gthread",
+    log_path: Path | None = None,
 ):
     """Start gunicorn (gthread workers by default, keep-alive) on a free loopback port;
-    (process, url)."""
+    (process, url). Its standard error (the app's log) goes to log_path when given, else to
+    a temporary file."""
     port = free_port()
     command = [
         sys.executable,
@@ -59,9 +61,9 @@ def start_gunicorn(
         "warning",
         app_spec,
     ]
-    # The server's log goes to a temporary file, not a pipe: nobody reads a pipe while the
-    # server runs, and a full one (64 KiB of tracebacks) would stop the server mid-run.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop_gunicorn
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the server
+    # runs, and a full one (64 KiB of tracebacks) would stop the server mid-run.
+    log = log_path.open("ab") if log_path else tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,
@@ -69,7 +71,7 @@ def start_gunicorn(
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
-    process.log = log
+    process.log = log  # closed by stop_gunicorn
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90  # a busy CI machine (or nice -n 19) starts it slowly
     while time.monotonic() < deadline:
@@ -81,10 +83,14 @@ def start_gunicorn(
             time.sleep(0.2)
     process.kill()
     process.wait()
-    log.seek(0)
-    output = log.read().decode(errors="replace")[-2000:]
-    log.close()
-    raise RuntimeError("gunicorn did not start: " + output)
+    if log_path:
+        log.close()
+        output = log_path.read_text(errors="replace")
+    else:
+        log.seek(0)
+        output = log.read().decode(errors="replace")
+        log.close()
+    raise RuntimeError("gunicorn did not start: " + output[-2000:])
 
 
 def stop_gunicorn(process: subprocess.Popen) -> None:

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from campus.config import (
     PROJECT_ROOT,
     apply_cookie_prefix,
+    apply_storage_options,
     check_media_urls,
     check_public_base_url,
     check_rate_limit_storage,
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_public_base_url(app.config)
     check_rate_limit_storage(app.config)
     check_media_urls(app.config)
+    apply_storage_options(app.config)
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -69,7 +71,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from campus import database, errors, inputs, security
+    from campus import availability, database, errors, inputs, security
     from campus.accounts import auth
     from campus.extensions import csrf, db, limiter, migrate
     from campus.jobs import queue as job_queue
@@ -77,8 +79,10 @@ def _init_extensions(app: Flask) -> None:
     inputs.init_app(app)  # before any blueprint's rules are built
     import_all_models()
     import_all_jobs()
+    database.apply_engine_options(app.config)
     db.init_app(app)
     database.init_app(app)
+    availability.init_app(app)  # before the limiter: a refused request spends no budget
     job_queue.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)

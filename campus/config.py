@@ -29,6 +29,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        seconds = default if value is None else float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ConfigError(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
+
+
 def _default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'campus.sqlite3'}"
 
@@ -44,6 +55,11 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or _default_database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # campus.database turns these into PostgreSQL connection settings.
+        "DATABASE_CONNECT_TIMEOUT": _seconds("DATABASE_CONNECT_TIMEOUT", 3),
+        "DATABASE_STATEMENT_TIMEOUT": _seconds("DATABASE_STATEMENT_TIMEOUT", 5),
+        "DATABASE_LOCK_TIMEOUT": _seconds("DATABASE_LOCK_TIMEOUT", 3),
+        "DATABASE_RETRY_AFTER": _int("DATABASE_RETRY_AFTER", 5),
         "CONTENT_DIR": os.environ.get("CONTENT_DIR", str(PROJECT_ROOT / "content")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
@@ -65,6 +81,10 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "campus"),
         "RATELIMIT_SINGLE_PROCESS": _bool("RATELIMIT_SINGLE_PROCESS", False),
+        # While the shared storage (Redis) is unreachable, each process counts the same limits
+        # in its own memory instead of failing every limited request (see apply_storage_options).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": _bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True),
+        "RATELIMIT_STORAGE_TIMEOUT": _seconds("RATELIMIT_STORAGE_TIMEOUT", 0.5),
         "LOGIN_ATTEMPT_LIMITS": os.environ.get(
             "LOGIN_ATTEMPT_LIMITS", "5 per 15 minutes; 10 per hour; 30 per day"
         ),
@@ -177,6 +197,26 @@ def check_media_urls(config: dict) -> None:
         )
     if config["MEDIA_URL_LIFETIME"] <= 0:
         raise ConfigError("MEDIA_URL_LIFETIME must be a positive number of seconds.")
+
+
+def apply_storage_options(config: dict) -> None:
+    """The in-memory fallback only for a shared storage. For Redis, socket timeouts, so a
+    frozen Redis costs a request at most RATELIMIT_STORAGE_TIMEOUT before the fallback takes
+    over (redis-py waits for ever by default), and storage errors raised as limits'
+    StorageError, the one type the login throttle catches."""
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if not uri.startswith(("redis://", "rediss://", "redis+unix://")):
+        # Nothing to fall back from; and Flask-Limiter would take any error of a limit check
+        # (a key function's) for its storage failing, and log it so.
+        config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = False
+        return
+    timeout = config["RATELIMIT_STORAGE_TIMEOUT"]
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    config["RATELIMIT_STORAGE_OPTIONS"] = {
+        **options,
+        "wrap_exceptions": True,
+        **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+    }
 
 
 def apply_cookie_prefix(config: dict) -> None:

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, abort, flash, jsonify, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from campus import availability
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +60,18 @@ def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
     if wants_json():
         return jsonify(error=detail or message), code
-    return render_template(
-        "errors/error.html", code=code, title=title, message=detail or message
-    ), code
+    try:
+        page = render_template(
+            "errors/error.html", code=code, title=title, message=detail or message
+        )
+    except SQLAlchemyError as error:
+        # The layout reads the signed-in user: with the database gone, say that instead of
+        # leaving the server's bare error page.
+        failure = availability.answer_failure(error)
+        if failure is None:
+            raise
+        return failure, failure.status_code
+    return page, code
 
 
 def handle_http_exception(error: HTTPException):
@@ -84,6 +96,9 @@ def handle_http_exception(error: HTTPException):
 def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    failure = availability.answer_failure(error)
+    if failure is not None:  # the database is unreachable or busy: 503, one log line
+        return failure
     log.exception("Unhandled error on %s %s", request.method, request.path)
     return render_error(InternalServerError.code)
 

@@ -12,6 +12,30 @@ from flask_wtf.csrf import CSRFProtect
 from campus.models import Base
 
 
+class SharedLimiter(Limiter):
+    """Flask-Limiter, with its in-memory fallback reachable by code that counts on its own.
+
+    Flask-Limiter switches to the fallback (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED) when its
+    own checks of a request's limits find the storage down, and back when the storage
+    answers again. The login throttle counts with ``limiter.limiter`` directly, outside
+    those checks, so on a storage error it calls storage_failed() to make the same switch.
+    """
+
+    def storage_failed(self, error: Exception) -> bool:
+        """Switch to the in-memory fallback; False when none is configured (re-raise then)."""
+        if not self._in_memory_fallback_enabled:
+            return False
+        if not self._storage_dead:
+            self.logger.warning("Rate limit storage unreachable (%s): counting in memory", error)
+            self._storage_dead = True
+        return True
+
+    @property
+    def counts_in_memory(self) -> bool:
+        """True while the fallback counts in place of the shared storage."""
+        return self._storage_dead
+
+
 def client_address() -> str:
     """The caller's address; ProxyFix has already applied TRUSTED_PROXIES."""
     return request.remote_addr or "unknown"
@@ -21,4 +45,4 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address)
+limiter = SharedLimiter(key_func=client_address)

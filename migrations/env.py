@@ -100,7 +100,9 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    from campus.database import without_statement_deadline
+
+    with connectable.connect() as connection, without_statement_deadline(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

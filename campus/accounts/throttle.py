@@ -14,6 +14,12 @@ successful sign-in clears the budget it spent.
 The counts live in the rate limiter's storage (Redis in production), not the database: an
 atomic increment there is one round trip, shared by every worker, expires on its own and
 costs the database nothing when someone floods the login form.
+
+While that storage is unreachable, the counts move to the limiter's in-memory fallback
+(each process counts the same ladder on its own) rather than failing open or closed. Failing
+open would let a guesser try without limit for as long as Redis is down; failing closed would
+lock every owner out. The fallback keeps both promises, only looser: a guesser gets at most
+the ladder once per process during the outage, and an owner still signs in.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
+from limits.errors import StorageError
 
 from campus.extensions import client_address, limiter
 
@@ -42,23 +49,35 @@ class Budget:
         if not limiter.enabled:
             return True
         # Every rung is hit (no short-circuit) so each counts the attempt.
-        allowed = [limiter.limiter.hit(limit, self.key) for limit in _ladder()]
+        allowed = _counted(lambda counter: [counter.hit(limit, self.key) for limit in _ladder()])
         return all(allowed)
 
     def retry_after(self) -> int:
         """Seconds until the exhausted rungs of the ladder allow another attempt."""
-        waits = [
-            limiter.limiter.get_window_stats(limit, self.key).reset_time - time.time()
-            for limit in _ladder()
-            if not limiter.limiter.test(limit, self.key)
-        ]
-        return max(1, math.ceil(max(waits, default=1)))
+
+        def waits(counter):
+            return [
+                counter.get_window_stats(limit, self.key).reset_time - time.time()
+                for limit in _ladder()
+                if not counter.test(limit, self.key)
+            ]
+
+        return max(1, math.ceil(max(_counted(waits), default=1)))
 
     def clear(self) -> None:
         if not limiter.enabled:
             return
-        for limit in _ladder():
-            limiter.limiter.clear(limit, self.key)
+        _counted(lambda counter: [counter.clear(limit, self.key) for limit in _ladder()])
+
+
+def _counted(count):
+    """count(the limiter's counter), on the in-memory fallback if the shared storage fails."""
+    try:
+        return count(limiter.limiter)
+    except StorageError as error:
+        if not limiter.storage_failed(error):
+            raise
+        return count(limiter.limiter)
 
 
 def _ladder():

@@ -203,8 +203,9 @@ def test_json_clients_get_json_errors(client):
     assert response.is_json and "error" in response.get_json()
 
 
-def test_healthz_reports_database(client):
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+def test_healthz_reports_database_and_rate_limit_storage(client):
+    answer = client.get("/healthz").get_json()
+    assert answer == {"status": "ok", "database": "ok", "redis": "memory"}
 
 
 def test_healthz_is_503_when_the_database_is_down(production_app):
@@ -212,6 +213,7 @@ def test_healthz_is_503_when_the_database_is_down(production_app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unavailable"
+    assert response.get_json()["status"] == "unavailable"
 
 
 def test_migrations_match_the_models(app):
