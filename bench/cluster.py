@@ -17,13 +17,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import free_port, start_gunicorn, stop_gunicorn
+from bench.common import PROJECT_ROOT, free_port, start_gunicorn, stop_gunicorn
 
 ACCEL_PREFIX = "/protected-media"
 SIGNED_PREFIX = "/signed-media"
@@ -213,16 +214,32 @@ class Cluster:
 
 
 def instance_env(base_env: dict, redis_url: str, media_secret: str) -> dict:
-    """What every instance shares: database (in base_env), Redis, secrets, media settings."""
+    """What every instance shares: database (in base_env), Redis (rate limits and the job
+    queue), secrets, media settings."""
     return {
         **base_env,
         "RATELIMIT_STORAGE_URI": redis_url,
+        "JOBS_URL": redis_url,  # jobs go to the shared queue, for a worker (start_worker)
         "RATELIMIT_SINGLE_PROCESS": "0",
         "TRUSTED_PROXIES": "1",
         "MEDIA_ACCEL_REDIRECT_PREFIX": ACCEL_PREFIX,
         "MEDIA_URL_PREFIX": SIGNED_PREFIX,
         "MEDIA_URL_SECRET": media_secret,
     }
+
+
+def start_worker(cluster: Cluster, base_env: dict, log: Path) -> subprocess.Popen:
+    """A job worker (`flask jobs worker`) on the cluster's queue, as its own process; the
+    caller stops it (stop())."""
+    env = {**os.environ, **base_env, "FLASK_APP": "campus", "JOBS_URL": cluster.redis_url}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "jobs", "worker"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _overrides(base_env: dict) -> dict:

@@ -20,16 +20,27 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 
-from bench.cluster import SIGNED_PREFIX, missing, start_cluster
+from bench.cluster import SIGNED_PREFIX, missing, start_cluster, start_worker, stop
+from bench.common import free_port
 from campus.enrollment.queries import is_enrolled
 from campus.extensions import db
 from campus.models import utcnow
+from community.models import EmailMode
+from community.notifications.services import set_email_mode
 from course.delivery import media_signature
 from course.progress.models import ViewingSession
-from tests.factories import FIXTURE_CONTENT, lesson_named, make_enrollment, make_user
+from tests.factories import (
+    FIXTURE_CONTENT,
+    lesson_named,
+    make_enrollment,
+    make_thread,
+    make_user,
+)
 from tests.helpers import PASSWORD
 from tests.live_server import server_env
+from tests.smtp_server import Inbox
 
 MEDIA_SECRET = "scale-out-test-media-secret-0123456789"
 VIDEO = FIXTURE_CONTENT / "test-course" / "media" / "lesson-1.mp4"
@@ -259,11 +270,35 @@ def test_heartbeats_spread_over_both_instances_credit_exactly_what_was_sent(
     assert progress_of(enrolled, lesson).watched_seconds == 6.0
 
 
-@pytest.mark.skip(
-    reason="TODO(issue 13, job queue branch): a reply posted through one instance notifies a "
-    "member by email through the worker. Needs the queue's worker process; start it in "
-    "bench/cluster.start_cluster beside the instances and assert one message at the SMTP "
-    "test server (tests/smtp_server.py)."
-)
-def test_a_reply_on_one_instance_is_emailed_by_the_worker():  # pragma: no cover - hook
-    raise AssertionError("not wired: see the skip reason")
+def test_a_reply_on_one_instance_is_emailed_by_the_worker(cluster, enrolled, course, tmp_path):
+    """The instance queues the email in Redis with the reply's commit; a separate worker
+    process, not the web instance, sends it: exactly one message reaches the author."""
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    author = make_user(email="author@example.com")
+    make_enrollment(author, course)
+    set_email_mode(author.id, EmailMode.EVENT)
+    thread = make_thread(course, author, title="Where do I sit?")
+    db.session.commit()
+    env = server_env({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)})
+    log = tmp_path / "worker.log"
+    worker = start_worker(cluster, env, log)
+    try:
+        first, _ = cluster.instances
+        browser = Browser()
+        assert browser.sign_in(first, enrolled.email) == 302
+        url = f"{first}/courses/test-course/forum/t/{thread.id}"
+        status, _, _ = browser.post_form(
+            url + "/reply", {"body": "Beside the student."}, browser.token(url)
+        )
+        assert status == 302
+        deadline = time.monotonic() + 60  # a worker starts slowly on a busy machine
+        while not inbox.to("author@example.com") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(inbox.to("author@example.com")) == 1, log.read_text()[-3000:]
+        time.sleep(1)  # a second delivery would arrive by now
+        assert len(inbox.to("author@example.com")) == 1
+    finally:
+        stop(worker)
+        smtp.stop()
