@@ -105,6 +105,7 @@ def import_all_models() -> None:
     import campus.organisations.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
+    import course.records.models  # noqa: F401
     import course.certificates.models  # noqa: F401
     import course.models  # noqa: F401
     import course.progress.models  # noqa: F401
@@ -117,6 +118,7 @@ def import_all_jobs() -> None:
     import course.certificates.jobs  # noqa: F401
     import course.completion.jobs  # noqa: F401
     import course.districts.jobs  # noqa: F401
+    import course.records.jobs  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -144,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
     from course.districts import views as districts
     from course.progress import admin_views as progress_admin
     from course.progress import views as progress
+    from course.records import admin_views as records_admin
+    from course.records.cli import records_cli
 
     for blueprint in (
         health,
@@ -161,12 +165,13 @@ def _register_blueprints(app: Flask) -> None:
         certificates_admin.bp,
         districts.bp,
         districts_admin.bp,
+        records_admin.bp,
         forum.bp,
         moderation.bp,
         notifications.bp,
     ):
         app.register_blueprint(blueprint)
-    for group in (users_cli, course_cli, forum_cli, jobs_cli, backup_command):
+    for group in (users_cli, course_cli, forum_cli, jobs_cli, records_cli, backup_command):
         app.cli.add_command(group)
 
     import community

@@ -76,6 +76,10 @@ def load_config(instance_path: Path) -> dict:
         "JOBS_RETRY_DELAY": _int("JOBS_RETRY_DELAY", 30),
         "FORUM_DIGEST_CRON": os.environ.get("FORUM_DIGEST_CRON", "0 13 * * *"),
         "FORUM_EMAIL_RETRY_CRON": os.environ.get("FORUM_EMAIL_RETRY_CRON", "*/10 * * * *"),
+        # Audit packets (course/records) may be purged this many days after they were
+        # asked for: 7 years, the longest retention a board asks of CE records.
+        "PACKET_RETENTION_DAYS": _int("PACKET_RETENTION_DAYS", 7 * 365 + 2),
+        "PACKET_PURGE_CRON": os.environ.get("PACKET_PURGE_CRON", "30 3 * * *"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -24,6 +24,7 @@ LAYERS = [
     ("course.certificates",),
     ("course.completion",),
     ("course.districts",),
+    ("course.records",),
     ("course.importer", "course.cli"),
     ("community",),
 ]  # fmt: skip
@@ -111,6 +112,7 @@ def test_the_checker_catches_a_forbidden_import(tmp_path, monkeypatch):
         "course/certificates",
         "course/completion",
         "course/districts",
+        "course/records",
         "campus/organisations",
         "community",
         "community/moderation",

@@ -1,0 +1,13 @@
+"""The audit packet's form: a date range."""
+
+from __future__ import annotations
+
+from wtforms import DateField
+from wtforms.validators import DataRequired
+
+from campus.forms import BaseForm
+
+
+class PacketForm(BaseForm):
+    starts_on = DateField("From (first day included)", validators=[DataRequired()])
+    ends_on = DateField("To (last day included)", validators=[DataRequired()])
