@@ -105,10 +105,10 @@ def import_all_models() -> None:
     import campus.organisations.models  # noqa: F401
     import community.models  # noqa: F401
     import course.assessment.models  # noqa: F401
-    import course.records.models  # noqa: F401
     import course.certificates.models  # noqa: F401
     import course.models  # noqa: F401
     import course.progress.models  # noqa: F401
+    import course.records.models  # noqa: F401
 
 
 def import_all_jobs() -> None:

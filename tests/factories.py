@@ -191,3 +191,54 @@ def complete_lessons(user, course, count: int | None = None) -> None:
             )
         )
     db.session.commit()
+
+
+def bulk_certified_learners(course, count: int, days: int = 3) -> None:
+    """``count`` enrolled, certified learners inserted in bulk (a few statements whatever
+    the count), each with time on task on ``days`` days, a passed attempt and an
+    evaluation, for query-count tests and bench/packet_bench.py. One learner is certified
+    by the service first; the others copy its snapshot under their own names and codes."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from course.certificates.models import Certificate
+    from course.certificates.services import new_code
+    from course.progress.models import TimeOnTask
+
+    template = make_certified(make_user(name="Template Learner"), course)
+    lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course.id))
+    start = next(_counter) * 1_000_000
+    users = [
+        {"email": f"bulk{start + i}@example.com", "full_name": f"Bulk Learner {i}",
+         "password_hash": "x", "role": "learner", "license_state": "FL",
+         "license_number": f"OT{start + i}", "email_confirmed_at": utcnow(),
+         "session_token": f"t{start + i}", "is_disabled": False, "created_at": utcnow()}
+        for i in range(count - 1)
+    ]  # fmt: skip
+    ids = [template.user_id] + list(
+        db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), users)
+    )
+    today = utcnow().date()
+    now = utcnow()
+    db.session.execute(insert(Enrollment), [
+        {"user_id": uid, "course_id": course.id, "status": "active", "enrolled_at": now}
+        for uid in ids[1:]])  # fmt: skip
+    db.session.execute(insert(TimeOnTask), [
+        {"user_id": uid, "lesson_id": lesson.id, "course_id": course.id,
+         "day": today - timedelta(days=d), "credited_seconds": 600.0, "real_seconds": 600.0}
+        for uid in ids for d in range(days)])  # fmt: skip
+    db.session.execute(insert(PostTestAttempt), [
+        {"user_id": uid, "course_id": course.id, "number": 1, "layout": [], "answers": {},
+         "missed": [], "score": 0.9, "pass_mark": 0.8, "is_passed": True, "started_at": now,
+         "submitted_at": now} for uid in ids[1:]])  # fmt: skip
+    db.session.execute(insert(EvaluationResponse), [
+        {"user_id": uid, "course_id": course.id, "answers": {"relevant": 5},
+         "reported_minutes": 400, "submitted_at": now} for uid in ids[1:]])  # fmt: skip
+    db.session.execute(insert(Certificate), [
+        {"code": new_code(), "user_id": uid, "course_id": course.id, "sequence": 1,
+         "snapshot": {**template.snapshot, "learner_name": f"Bulk Learner {i}"},
+         "contact_hours": template.contact_hours, "issued_at": now, "completed_at": now,
+         "revoked_reason": ""}
+        for i, uid in enumerate(ids[1:])])  # fmt: skip
+    db.session.commit()

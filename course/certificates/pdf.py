@@ -6,6 +6,7 @@ Latin-1 (e.g. a name in another script) switches to DejaVu when the system has i
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,9 @@ def render_certificate(
 
     pdf = FPDF(orientation="L", unit="mm", format="letter")
     pdf.set_title(f"CE certificate {code}")
+    # Dated by the snapshot, not the clock: the same certificate draws the same bytes, so
+    # the SHA-256 an audit packet lists for it checks any copy (course/records).
+    pdf.set_creation_date(_issue_instant(snapshot))
     pdf.set_author(snapshot["provider_name"])
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -80,6 +84,11 @@ def render_certificate(
     _footer(pdf, snapshot, sans)
     _watermark(pdf, sans, status, ce_rules.snapshot_is_sample(snapshot))
     return bytes(pdf.output())
+
+
+def _issue_instant(snapshot: dict) -> datetime:
+    day = date.fromisoformat(snapshot.get("issued_on") or snapshot["completed_on"])
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _fonts(pdf: FPDF, snapshot: dict) -> tuple[str, str]:

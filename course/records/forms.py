@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from wtforms import DateField
-from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 
 from campus.forms import BaseForm
 
 
 class PacketForm(BaseForm):
-    starts_on = DateField("From (first day included)", validators=[DataRequired()])
-    ends_on = DateField("To (last day included)", validators=[DataRequired()])
+    starts_on = DateField("From (first day included)", validators=[InputRequired()])
+    ends_on = DateField("To (last day included)", validators=[InputRequired()])

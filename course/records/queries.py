@@ -391,4 +391,3 @@ def purgeable(now: datetime, retention_days: int) -> list[AuditPacket]:
             )
         )
     )
-
