@@ -26,6 +26,7 @@ class AuditPacket(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     files_done: Mapped[int] = mapped_column(default=0)  # progress while building
+    files_total: Mapped[int] = mapped_column(default=0)  # known once the build starts
     built_at: Mapped[datetime | None] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64), default="")
     size_bytes: Mapped[int] = mapped_column(default=0)

@@ -320,6 +320,19 @@ retention period (PACKET_RETENTION_DAYS).
 """
 
 
+FIXED_FILES = 9  # README, course.json and the seven CSVs; one PDF per certificate besides
+
+
+def packet_file_count(course_id: int, span: Range) -> int:
+    """How many files the packet will hold (one query), for the progress the page shows."""
+    certificates = db.session.scalar(
+        select(func.count())
+        .select_from(Certificate)
+        .where(Certificate.course_id == course_id, span.holds(Certificate.issued_at))
+    )
+    return FIXED_FILES + certificates
+
+
 def packet_files(course: Course, span: Range) -> Iterable[tuple[str, bytes]]:
     """Every file of the packet, in order, each built when asked for (so the job can count
     progress): a fixed number of queries whatever the number of learners."""
@@ -354,7 +367,7 @@ class PacketState:
             return "ready"
         if self.job_state == JobState.DEAD.value:
             return "failed"
-        if self.job_state == JobState.RUNNING.value or self.packet.files_done:
+        if self.job_state == JobState.RUNNING.value or self.packet.files_total:
             return "building"
         return "queued"
 

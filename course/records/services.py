@@ -40,6 +40,7 @@ def request_packet(actor, course: Course, starts_on: date, ends_on: date) -> Aud
             requested_by_id=actor.id,
             requested_at=utcnow(),
             files_done=0,
+            files_total=0,
             sha256="",
             size_bytes=0,
         )

@@ -24,6 +24,7 @@ def upgrade():
         sa.Column("requested_by_id", sa.Integer(), nullable=True),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("files_done", sa.Integer(), nullable=False),
+        sa.Column("files_total", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("size_bytes", sa.Integer(), nullable=False),
