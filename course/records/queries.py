@@ -246,7 +246,9 @@ def _certificate_rows(listed):
 
 
 def revocations_file(course_id: int, span: Range) -> bytes:
-    """Every revocation and reissue recorded in the range, with its reason and actor."""
+    """Every revocation and reissue recorded in the range, with its reason and actor: a
+    reissue is two rows, "superseded" on the old code (with the reason) and "reissued" on
+    the new one."""
     rows = db.session.execute(
         select(CertificateEvent.created_at, CertificateEvent.action, Certificate.code,
                Certificate.user_id, Certificate.revoked_category, CertificateEvent.note,
@@ -254,7 +256,7 @@ def revocations_file(course_id: int, span: Range) -> bytes:
         .join(Certificate, Certificate.id == CertificateEvent.certificate_id)
         .outerjoin(User, User.id == CertificateEvent.actor_id)
         .where(Certificate.course_id == course_id,
-               CertificateEvent.action.in_(("revoked", "reissued")),
+               CertificateEvent.action.in_(("revoked", "superseded", "reissued")),
                span.holds(CertificateEvent.created_at))
         .order_by(CertificateEvent.created_at, CertificateEvent.id)
     ).all()  # fmt: skip

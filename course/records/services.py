@@ -48,15 +48,15 @@ def request_packet(actor, course: Course, starts_on: date, ends_on: date) -> Aud
         .returning(AuditPacket.id)
     ).scalar()
     packet = db.session.scalar(select(AuditPacket).where(AuditPacket.key == key))
-    if inserted is not None:
-        audit(
-            actor,
-            "records.packet_requested",
-            "audit_packet",
-            packet.id,
-            course_id=course.id,
-            after={"from": starts_on.isoformat(), "to": ends_on.isoformat()},
-        )
+    audit(
+        actor,
+        "records.packet_requested",
+        "audit_packet",
+        packet.id,
+        course_id=course.id,
+        after={"from": starts_on.isoformat(), "to": ends_on.isoformat()},
+        note="" if inserted is not None else "joined the packet already asked for today",
+    )
     enqueue("records.audit_packet", packet.id, key=packet_job_key(packet))
     return packet
 

@@ -22,7 +22,11 @@ from campus.models import utcnow
 from campus.storage import storage
 from course.certificates.models import Certificate
 from course.certificates.pdf import certificate_pdf
-from course.certificates.services import record_board_report, revoke_certificate
+from course.certificates.services import (
+    record_board_report,
+    reissue_certificate,
+    revoke_certificate,
+)
 from course.progress.models import TimeOnTask
 from course.records import queries, services
 from course.records.jobs import build_audit_packet
@@ -72,7 +76,10 @@ def _two_learners(course, admin):
     record_board_report(admin, course, "cebroker")
     revoke_certificate(admin, revoked, "Attendance could not be verified.", "requirements_not_met")
     db.session.commit()
-    return ada, bo, kept, revoked
+    ada.full_name = "Ada King"
+    reissued = reissue_certificate(admin, kept, "Name changed on marriage.")
+    db.session.commit()
+    return ada, bo, kept, revoked, reissued
 
 
 def _packet_zip(app, admin, course) -> zipfile.ZipFile:
@@ -89,7 +96,7 @@ def _rows(archive, name) -> list[dict]:
 
 
 def test_packet_holds_every_record_of_two_learners_one_revoked(app, course, admin):
-    ada, bo, kept, revoked = _two_learners(course, admin)
+    ada, bo, kept, revoked, reissued = _two_learners(course, admin)
     archive = _packet_zip(app, admin, course)
     names = set(archive.namelist())
     assert {"README.txt", "course.json", "roster.csv", "time_on_task.csv",
@@ -118,21 +125,29 @@ def test_packet_holds_every_record_of_two_learners_one_revoked(app, course, admi
 
     certificates = {row["code"]: row for row in _rows(archive, "certificates.csv")}
     assert certificates[revoked.code]["status"] == "revoked"
-    assert certificates[kept.code]["status"] == "valid"
+    assert certificates[kept.code]["status"] == "superseded"
+    assert certificates[kept.code]["superseded_by_code"] == reissued.code
+    assert certificates[reissued.code]["status"] == "valid"
+    assert certificates[reissued.code]["replaces_code"] == kept.code
     for row in certificates.values():
         pdf = archive.read(row["pdf_file"])
         assert hashlib.sha256(pdf).hexdigest() == row["pdf_sha256"]
     # The revoked PDF is the one issued, not today's REVOKED-stamped download; and drawing
-    # the valid one again gives the same bytes, so the hash checks any copy.
+    # the valid one again gives the same bytes (superseded: not the stamped copy either), so the hash checks any copy.
     assert archive.read(certificates[revoked.code]["pdf_file"]) != certificate_pdf(revoked)
+    assert archive.read(certificates[kept.code]["pdf_file"]) != certificate_pdf(kept)
     assert (
-        hashlib.sha256(certificate_pdf(kept)).hexdigest() == certificates[kept.code]["pdf_sha256"]
+        hashlib.sha256(certificate_pdf(reissued)).hexdigest()
+        == certificates[reissued.code]["pdf_sha256"]
     )
 
     revocations = _rows(archive, "revocations.csv")
     assert [(r["action"], r["certificate_code"], r["category"], r["reason"])
             for r in revocations] == [
-        ("revoked", revoked.code, "requirements_not_met", "Attendance could not be verified.")]  # fmt: skip
+        ("revoked", revoked.code, "requirements_not_met", "Attendance could not be verified."),
+        ("reissued", reissued.code, "", f"replaces {kept.code}"),
+        ("superseded", kept.code, "", f"Name changed on marriage. (new code {reissued.code})"),
+    ]  # fmt: skip
 
     reported = _rows(archive, "board_reports.csv")
     assert {(r["certificate_code"], r["license_number"]) for r in reported} == {
