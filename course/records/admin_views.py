@@ -25,12 +25,14 @@ def packets(slug: str):
 
 
 def _packets_page(course, form, status: int = 200):
+    packets = queries.course_packets(course.id)
     return (
         render_template(
             "course/records/packets.html",
             course=course,
             form=form,
-            packets=queries.course_packets(course.id),
+            packets=packets,
+            in_progress=any(item.in_progress for item in packets),
         ),
         status,
     )

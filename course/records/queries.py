@@ -373,6 +373,10 @@ class PacketState:
             return "building"
         return "queued"
 
+    @property
+    def in_progress(self) -> bool:
+        return self.label in ("queued", "building")
+
 
 def packet_job_key(packet: AuditPacket) -> str:
     return f"audit-packet:{packet.key}"

@@ -197,7 +197,8 @@ def test_a_queued_packet_is_shown_queued_and_not_downloadable(app, course, admin
     packet = services.request_packet(admin, course, TODAY, TODAY)
     db.session.commit()
     client = _client(app, admin)
-    assert b"queued" in client.get(f"/courses/{course.slug}/audit-packets").data
+    page = client.get(f"/courses/{course.slug}/audit-packets").text
+    assert "queued" in page and "Check again" in page
     assert client.get(f"/courses/{course.slug}/audit-packets/{packet.id}.zip").status_code == 409
 
 
