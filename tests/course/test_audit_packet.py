@@ -301,3 +301,14 @@ def test_builder_query_count_is_independent_of_learners(app, course, admin, monk
     at_fifty, pdfs = _queries_to_build(admin, course, 31)
     assert pdfs == 50
     assert at_ten == at_fifty
+
+
+def test_a_dead_job_shows_the_packet_failed(app, course, admin, monkeypatch):
+    monkeypatch.setattr("campus.jobs.queue.push", lambda wakeups: None)
+    packet = services.request_packet(admin, course, TODAY, TODAY)
+    db.session.commit()
+    job = db.session.scalar(select(Job).where(Job.key == queries.packet_job_key(packet)))
+    job.state = "dead"
+    db.session.commit()
+    page = _client(app, admin).get(f"/courses/{course.slug}/audit-packets").text
+    assert "Failed; an admin can see why" in page
