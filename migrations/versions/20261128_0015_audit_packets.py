@@ -1,13 +1,13 @@
 """Audit packets: one row per ZIP of a course's records for a date range.
 
-Revision ID: packet_audit_packets
+Revision ID: 0015
 Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "packet_audit_packets"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
