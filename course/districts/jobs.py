@@ -19,7 +19,9 @@ from campus.mail import build_message, mail_connection
 from campus.models import utcnow
 from campus.organisations.models import Invite, InviteStatus, Organisation
 from campus.organisations.services import invite_token
+from campus.storage import storage
 from campus.urls import external_url
+from course.districts import queries
 from course.models import Course
 
 
@@ -71,3 +73,29 @@ def _message(invite: Invite, course: Course, organisation: Organisation, days: i
         template, invite=invite, course=course, organisation=organisation, link=link, days=days
     )
     return build_message(invite.email, subject, text)
+
+
+@job("districts.certificates_zip")
+def build_certificates_zip(organisation_id: int, version: str) -> bool:
+    """Zip the district's current certificates into the file for ``version``; False when
+    it exists. The file is named for its version, so a retry or a duplicate delivery builds
+    no second file; a certificate issued or revoked since is a new version and a new job."""
+    files, key = storage(), queries.certificates_zip_key(organisation_id, version)
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or files.exists(key):
+        return False
+    data = queries.certificates_zip(queries.district_page(organisation))
+    files.put(key, data, "application/zip")
+    return True
+
+
+def request_certificates_zip(organisation: Organisation):
+    """Ask, in the caller's transaction, for the job that zips the district's certificates
+    as they are now (one job per version: asking twice queues nothing new)."""
+    version = queries.certificates_zip_version(organisation.id)
+    return enqueue(
+        "districts.certificates_zip",
+        organisation.id,
+        version,
+        key=queries.certificates_zip_job_key(organisation.id, version),
+    )

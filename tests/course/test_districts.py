@@ -557,13 +557,29 @@ def test_the_seats_summary_counts_claimed_waiting_and_expiring(app, course):
     }
 
 
-def test_the_certificates_zip_holds_the_districts_certificates_only(app):
+def _count_pdf_renders(monkeypatch) -> list[str]:
+    from course.districts import queries as district_queries
+
+    rendered, original = [], district_queries.certificate_pdf
+
+    def counting(certificate):
+        rendered.append(certificate.code)
+        return original(certificate)
+
+    monkeypatch.setattr(district_queries, "certificate_pdf", counting)
+    return rendered
+
+
+def test_the_certificates_zip_is_built_by_a_job_once_per_version(app, monkeypatch, tmp_path):
     import io
     import zipfile
 
+    from campus.jobs.models import Job
+
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
     course = import_ce_course()
     _, manager, organisation, pack = district(course)
-    _, _, _, other_pack = district(course, name="District B")
+    _, manager_b, org_b, other_pack = district(course, name="District B")
     mine, theirs, fresh = (
         make_user(name="Mine Certified"),
         make_user(name="B Certified"),
@@ -574,14 +590,67 @@ def test_the_certificates_zip_holds_the_districts_certificates_only(app):
     db.session.commit()
     certificate = make_certified(mine, course)
     make_certified(theirs, course)
-    response = client_for(app, manager).get(f"/districts/{organisation.id}/certificates.zip")
+    rendered = _count_pdf_renders(monkeypatch)
+    client = client_for(app, manager)
+    url = f"/districts/{organisation.id}/certificates.zip"
+    jobs_ = select(func.count(Job.id)).where(Job.name == "districts.certificates_zip")
+
+    page = client.get(url)  # a GET draws no PDF and queues nothing
+    assert page.status_code == 200 and "Build the ZIP" in page.get_data(as_text=True)
+    assert rendered == [] and db.session.scalar(jobs_) == 0
+    assert client.post(url).status_code == 400  # no CSRF token
+    assert post(client_for(app, manager_b), url).status_code == 403  # another district's
+    assert db.session.scalar(jobs_) == 0
+
+    response = post(client, url)  # immediate:// builds it at the commit
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    response = client.get(url)
     assert response.headers["Content-Type"] == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
     assert pdfs == [f"Mine Certified - {course.title} - {certificate.code}.pdf"]
     assert archive.read(pdfs[0]).startswith(b"%PDF")
     index = archive.read("index.csv").decode()
     assert "Mine Certified" in index and "B Certified" not in index
+    assert rendered == [certificate.code]
+
+    post(client, url)  # again with nothing changed: the same job, nothing drawn again
+    client.get(url)
+    assert db.session.scalar(jobs_) == 1 and rendered == [certificate.code]
+    assert client_for(app, manager_b).get(url).status_code == 403
+
+    other = make_user()
+    enroll_on_seat(None, other, other_pack)
+    db.session.commit()
+    make_certified(other, course)  # another district's certificate: still this version
+    assert client.get(url).headers["Content-Type"] == "application/zip"
+    second = make_certified(fresh, course)  # a new certificate here: a new version
+    assert "No ZIP holds" in client.get(url).get_data(as_text=True)
+    post(client, url)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(url).get_data()))
+    assert sum(name.endswith(".pdf") for name in archive.namelist()) == 2
+    assert any(second.code in name for name in archive.namelist())
+    assert db.session.scalar(jobs_) == 2
+    assert len(list((tmp_path / "files").rglob("*.zip"))) == 2
+
+
+def test_a_duplicate_delivery_of_the_district_zip_job_builds_nothing(app, monkeypatch, tmp_path):
+    from course.districts import jobs as district_jobs
+    from course.districts import queries as district_queries
+
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+    course = import_ce_course()
+    _, _, organisation, pack = district(course)
+    learner = make_user()
+    enroll_on_seat(None, learner, pack)
+    db.session.commit()
+    make_certified(learner, course)
+    version = district_queries.certificates_zip_version(organisation.id)
+    assert district_jobs.build_certificates_zip(organisation.id, version) is True
+    rendered = _count_pdf_renders(monkeypatch)
+    assert district_jobs.build_certificates_zip(organisation.id, version) is False
+    assert rendered == []
 
 
 @pytest.mark.parametrize(("lessons", "held_after"), [(0, 0), (1, 1)])
