@@ -76,6 +76,8 @@ def load_config(instance_path: Path) -> dict:
         "JOBS_RETRY_DELAY": _int("JOBS_RETRY_DELAY", 30),
         "FORUM_DIGEST_CRON": os.environ.get("FORUM_DIGEST_CRON", "0 13 * * *"),
         "FORUM_EMAIL_RETRY_CRON": os.environ.get("FORUM_EMAIL_RETRY_CRON", "*/10 * * * *"),
+        "SEAT_EXPIRY_CRON": os.environ.get("SEAT_EXPIRY_CRON", "30 6 * * *"),
+        "SEAT_EXPIRY_NOTICE_DAYS": _int("SEAT_EXPIRY_NOTICE_DAYS", 14),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

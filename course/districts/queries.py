@@ -447,3 +447,31 @@ def certificates_zip_export(organisation_id: int) -> ZipExport:
     )
     key = certificates_zip_key(organisation_id, version)
     return ZipExport(version, key, state, storage().exists(key))
+
+
+def packs_expiring_with_unclaimed_seats(now: datetime, within: timedelta) -> list[SeatPack]:
+    """Packs still valid that expire within ``within`` and have seats no enrollment claimed
+    (waiting invites count as unclaimed: their seats are lost too), in one query."""
+    claimed = (
+        select(func.count(Enrollment.id))
+        .where(Enrollment.seat_pack_id == SeatPack.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(SeatPack)
+            .where(
+                SeatPack.expires_at > now,
+                SeatPack.expires_at <= now + within,
+                SeatPack.seats > claimed,
+            )
+            .order_by(SeatPack.id)
+        )
+    )
+
+
+def unclaimed_seats(pack: SeatPack) -> int:
+    claimed = db.session.scalar(
+        select(func.count(Enrollment.id)).where(Enrollment.seat_pack_id == pack.id)
+    )
+    return pack.seats - claimed

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from campus.accounts.models import Role, User
 from campus.audit.models import AuditEntry
@@ -701,3 +701,120 @@ def test_the_audit_page_names_organisations_packs_and_invites(app, course):
     assert "Lakeview USD: 10 seats (PO 4411)" in page  # the pack, not seat_pack #1
     assert "Ana Ortiz &lt;ana@example.com&gt;" in page  # the invite
     assert "Lakeview USD" in page
+
+
+# --- Seats that expire: the daily pass on the queue's scheduler ----------------------------
+
+
+def run_seat_expiry(app) -> None:
+    """Fire the scheduler's seat-expiry task as the worker would (immediate:// runs the job
+    and the notices it asks for after their commits)."""
+    from campus.jobs import queue as job_queue
+
+    huey = job_queue.queue(app)
+    tasks = {task.__name__: task for task in huey._registry._periodic_tasks}
+    tasks["campus.periodic.districts.expire_seats"]().execute()
+
+
+def test_the_seat_expiry_task_runs_on_the_configured_schedule(app):
+    from datetime import datetime
+
+    from campus.jobs import queue as job_queue
+
+    tasks = {task.__name__: task for task in job_queue.queue(app)._registry._periodic_tasks}
+    task = tasks["campus.periodic.districts.expire_seats"]()
+    assert task.validate_datetime(datetime(2026, 11, 28, 6, 30))  # SEAT_EXPIRY_CRON
+    assert not task.validate_datetime(datetime(2026, 11, 28, 7, 30))
+
+
+def test_an_expired_packs_waiting_invites_expire_and_give_their_seats_back(app, course, client):
+    _, manager, organisation, pack = district(course, seats=5)
+    _, _, _, live_pack = district(course, name="District B", seats=5)
+    waiting = []
+    for number, on in ((1, pack), (2, pack), (3, live_pack)):
+        invite = Invite(
+            seat_pack_id=on.id,
+            course_id=course.id,
+            email=f"w{number}@example.com",
+            full_name=f"Waiting {number}",
+        )
+        db.session.add(invite)
+        waiting.append(invite)
+    claimed = make_user()
+    enroll_on_seat(None, claimed, pack)
+    for on, count in ((pack, 2), (live_pack, 1)):  # each waiting invite holds a seat
+        db.session.execute(
+            update(SeatPack).where(SeatPack.id == on.id).values(held=SeatPack.held + count)
+        )
+    db.session.execute(
+        update(SeatPack)
+        .where(SeatPack.id == pack.id)
+        .values(expires_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.commit()
+    token = invite_token(waiting[0])
+
+    # Before the pass: the pack is past its date, so the link is refused already.
+    user = make_user(email="w1@example.com")
+    login(client, user)
+    response = post(client, f"/invites/{token}")
+    assert response.status_code == 409
+    assert "seats your district bought for this course have expired" in response.get_data(
+        as_text=True
+    )
+
+    run_seat_expiry(app)
+    run_seat_expiry(app)  # a second run settles nothing again
+    db.session.expire_all()
+    statuses = [db.session.get(Invite, invite.id).status for invite in waiting]
+    assert statuses == [InviteStatus.EXPIRED, InviteStatus.EXPIRED, InviteStatus.PENDING]
+    assert held(pack) == 1  # the claimed seat only
+    assert held(live_pack) == 1
+    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "seats.expire")).all()
+    assert [(entry.target_id, entry.before, entry.after) for entry in audit] == [
+        (pack.id, {"held": 3}, {"held": 1})
+    ]
+    page = client.get(f"/invites/{token}")
+    assert page.status_code == 400
+    assert "seats your district bought for this course have expired" in page.get_data(as_text=True)
+    assert enrollments() == 1
+
+
+def test_managers_hear_once_of_unclaimed_seats_about_to_expire(app, course, smtp_server):
+    from campus.organisations.services import add_manager
+
+    admin, manager, organisation, pack = district(
+        course, seats=4, expires_at=utcnow() + timedelta(days=5)
+    )
+    second = make_user(email="second@example.com")
+    add_manager(admin, organisation, second)
+    enroll_on_seat(None, make_user(), pack)
+    # Not warned: a pack expiring later than the notice window, and a pack fully claimed.
+    _, far_manager, _, far_pack = district(
+        course, name="Far", seats=2, expires_at=utcnow() + timedelta(days=60)
+    )
+    _, full_manager, _, full_pack = district(
+        course, name="Full", seats=1, expires_at=utcnow() + timedelta(days=2)
+    )
+    enroll_on_seat(None, make_user(), full_pack)
+    db.session.commit()
+
+    run_seat_expiry(app)
+    smtp_server.wait_for(2)
+    run_seat_expiry(app)  # the next day's pass (or a retry): no second email
+    from course.districts.jobs import send_expiry_notice
+
+    stamp = pack.expires_at.strftime("%Y-%m-%dT%H:%M")
+    with app.test_request_context("/"):
+        assert send_expiry_notice(pack.id, stamp) is False  # a duplicate delivery
+    messages = smtp_server.wait_for(2)
+    assert sorted(message["To"] for message in messages) == sorted(
+        [manager.email, "second@example.com"]
+    )
+    assert len(smtp_server.messages) == 2
+    assert "3 seat(s) in" in messages[0]["Subject"]
+    assert f"/districts/{organisation.id}" in messages[0].get_content()
+    notices = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "seats.expiry_notice")
+    ).all()
+    assert [entry.target_id for entry in notices] == [pack.id]
