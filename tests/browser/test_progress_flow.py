@@ -304,9 +304,7 @@ def test_beats_refused_after_signing_out_elsewhere_are_sent_after_signing_in(
     assert "signed in again" in page.locator("#progress-sign-in").inner_text()
 
 
-def test_a_503_is_retried_after_the_servers_retry_after_and_credits_once(
-    live_server, learner_page
-):
+def test_a_503_is_retried_after_the_servers_retry_after_and_credits_once(live_server, learner_page):
     """The server answers the first beat 503 with Retry-After: 3600, then 503 with
     Retry-After: 20 (a database outage). The player's clock is Playwright's, so the waits
     are checked by moving it, not by sleeping: the first retry waits the 60 s cap, the
