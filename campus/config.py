@@ -80,6 +80,8 @@ def load_config(instance_path: Path) -> dict:
         # asked for: 7 years, the longest retention a board asks of CE records.
         "PACKET_RETENTION_DAYS": _int("PACKET_RETENTION_DAYS", 7 * 365 + 2),
         "PACKET_PURGE_CRON": os.environ.get("PACKET_PURGE_CRON", "30 3 * * *"),
+        "SEAT_EXPIRY_CRON": os.environ.get("SEAT_EXPIRY_CRON", "30 6 * * *"),
+        "SEAT_EXPIRY_NOTICE_DAYS": _int("SEAT_EXPIRY_NOTICE_DAYS", 14),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

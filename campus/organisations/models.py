@@ -40,6 +40,7 @@ class InviteStatus(enum.StrEnum):
     PENDING = "pending"  # holds a seat until accepted or freed
     ACCEPTED = "accepted"  # the seat is an enrollment now
     FREED = "freed"  # a manager gave the seat back before it was claimed
+    EXPIRED = "expired"  # its pack expired first: the held seat was given back
 
 
 MAX_INVITE_ROWS = 10_000

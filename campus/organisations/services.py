@@ -408,7 +408,15 @@ def invite_for_token(token: str) -> Invite:
         raise UserError("This invitation link is not valid. Check you copied all of it.")
     if invite.status == InviteStatus.FREED:
         raise UserError("This invitation was withdrawn. Ask your district's manager about it.")
+    if invite.status == InviteStatus.EXPIRED:
+        raise UserError(EXPIRED_PACK_MESSAGE)
     return invite
+
+
+EXPIRED_PACK_MESSAGE = (
+    "The seats your district bought for this course have expired, so this invitation can "
+    "no longer be accepted. Ask your district's manager about new seats."
+)
 
 
 def accept_invite(user: User, invite: Invite) -> Enrollment:
@@ -421,6 +429,8 @@ def accept_invite(user: User, invite: Invite) -> Enrollment:
             409,
         )
     pack = db.session.get(SeatPack, invite.seat_pack_id)
+    if pack.is_expired(utcnow()):  # refused even before the expiry job settles the invite
+        raise UserError(EXPIRED_PACK_MESSAGE, 409)
     current = find_enrollment(user.id, pack.course_id)
     if current is not None and current.status != EnrollmentStatus.WITHDRAWN:
         raise UserError("You are already enrolled in this course.", 409)
@@ -443,6 +453,8 @@ def _settle(invite: Invite, status: InviteStatus, **values) -> None:
     if moved != 1:
         if invite.status == InviteStatus.ACCEPTED:
             raise UserError("This invitation has already been accepted.", 409)
+        if invite.status == InviteStatus.EXPIRED:
+            raise UserError(EXPIRED_PACK_MESSAGE, 409)
         raise UserError("This invitation was withdrawn, so its seat is free.", 409)
 
 
@@ -477,3 +489,43 @@ def free_seat(actor, organisation: Organisation, invite: Invite) -> None:
         after={"status": InviteStatus.FREED.value},
         note=invite.email,
     )
+
+
+def expire_waiting_invites(now: datetime) -> int:
+    """Settle the waiting invites of every pack past its expiry: each becomes expired and
+    its held seat goes back to the pack, so the seat counts stay honest. One conditional
+    UPDATE per pack (an accept racing it either wins or is refused) and one audit row per
+    pack. Returns how many invites expired; a second run finds none."""
+    packs = db.session.scalars(
+        select(SeatPack)
+        .where(
+            SeatPack.expires_at <= now,
+            SeatPack.id.in_(
+                select(Invite.seat_pack_id).where(Invite.status == InviteStatus.PENDING.value)
+            ),
+        )
+        .order_by(SeatPack.id)
+    ).all()
+    total = 0
+    for pack in packs:
+        held = pack.held
+        expired = db.session.execute(
+            update(Invite)
+            .where(Invite.seat_pack_id == pack.id, Invite.status == InviteStatus.PENDING.value)
+            .values(status=InviteStatus.EXPIRED.value)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        enrollment.give_back_seats(pack.id, expired)
+        record(
+            None,
+            "seats.expire",
+            "seat_pack",
+            pack.id,
+            course_id=pack.course_id,
+            before={"held": held},
+            after={"held": held - expired},
+            note=f"{expired} waiting invitation(s) expired with the pack",
+        )
+        total += expired
+    db.session.flush()
+    return total

@@ -33,6 +33,12 @@ def zip_version(course_id: int) -> str:
         .where(Certificate.course_id == course_id)
         .order_by(Certificate.code)
     )
+    return version_of(rows)
+
+
+def version_of(rows) -> str:
+    """16 hex digits naming these certificate rows (code, revocation, supersession, ...)
+    as drawn by the current PDF code: any change in either makes a new version."""
     digest = hashlib.sha256(_pdf_code_hash().encode())
     digest.update(repr([tuple(map(str, row)) for row in rows]).encode())
     return digest.hexdigest()[:16]

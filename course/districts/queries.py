@@ -15,11 +15,15 @@ from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus, SeatPack
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.jobs.models import Job
 from campus.models import utcnow
 from campus.organisations.models import Invite, InviteStatus, Organisation, OrganisationManager
+from campus.storage import storage
 from course.assessment.models import PostTestAttempt
+from course.certificates import archive
 from course.certificates.models import Certificate
 from course.certificates.pdf import certificate_pdf
+from course.certificates.queries import ZipExport
 from course.models import Course, Lesson
 from course.progress.models import LessonProgress
 
@@ -392,3 +396,82 @@ def certificates_zip(page: DistrictPage) -> bytes:
 def _file_safe(text: str) -> str:
     """A file name every system accepts: no path separators or reserved characters."""
     return "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in text)[:180]
+
+
+# --- The certificates ZIP, built by a job ------------------------------------------------
+
+
+def certificates_zip_version(organisation_id: int) -> str:
+    """16 hex digits naming the district's certificates as they are now (one query): the
+    certificates of learners enrolled on its seats, with each one's code, revocation and
+    supersession and the learner's name and email (the ZIP's file names and index), and
+    the PDF code (archive.version_of). A certificate issued, revoked or reissued, a learner
+    renamed, or a new PDF layout makes a new version."""
+    packs = select(SeatPack.id).where(SeatPack.organisation_id == organisation_id)
+    rows = db.session.execute(
+        select(
+            Certificate.code,
+            Certificate.revoked_at,
+            Certificate.revoked_category,
+            Certificate.superseded_by_id,
+            User.full_name,
+            User.email,
+        )
+        .join(
+            Enrollment,
+            (Enrollment.user_id == Certificate.user_id)
+            & (Enrollment.course_id == Certificate.course_id),
+        )
+        .join(User, User.id == Certificate.user_id)
+        .where(Enrollment.seat_pack_id.in_(packs))
+        .order_by(Certificate.code)
+    )
+    return archive.version_of(rows)
+
+
+def certificates_zip_job_key(organisation_id: int, version: str) -> str:
+    """The key of the one job that builds this version (campus.jobs.services.enqueue)."""
+    return f"districts-certificates-zip:{organisation_id}:{version}"
+
+
+def certificates_zip_key(organisation_id: int, version: str) -> str:
+    """Where campus.storage keeps this version (a folder or a bucket; writes are atomic)."""
+    return f"exports/districts/{organisation_id}/{version}.zip"
+
+
+def certificates_zip_export(organisation_id: int) -> ZipExport:
+    """Where the district's ZIP stands, without drawing a PDF (two queries and a stat)."""
+    version = certificates_zip_version(organisation_id)
+    state = db.session.scalar(
+        select(Job.state).where(Job.key == certificates_zip_job_key(organisation_id, version))
+    )
+    key = certificates_zip_key(organisation_id, version)
+    return ZipExport(version, key, state, storage().exists(key))
+
+
+def packs_expiring_with_unclaimed_seats(now: datetime, within: timedelta) -> list[SeatPack]:
+    """Packs still valid that expire within ``within`` and have seats no enrollment claimed
+    (waiting invites count as unclaimed: their seats are lost too), in one query."""
+    claimed = (
+        select(func.count(Enrollment.id))
+        .where(Enrollment.seat_pack_id == SeatPack.id)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(SeatPack)
+            .where(
+                SeatPack.expires_at > now,
+                SeatPack.expires_at <= now + within,
+                SeatPack.seats > claimed,
+            )
+            .order_by(SeatPack.id)
+        )
+    )
+
+
+def unclaimed_seats(pack: SeatPack) -> int:
+    claimed = db.session.scalar(
+        select(func.count(Enrollment.id)).where(Enrollment.seat_pack_id == pack.id)
+    )
+    return pack.seats - claimed

@@ -20,6 +20,7 @@ from campus.organisations.forms import AcceptInviteForm
 from campus.organisations.models import InviteStatus
 from campus.organisations.queries import managed_organisations, sponsors
 from campus.security_log import security_event
+from campus.storage import storage
 from course.districts import jobs, queries
 from course.models import Course
 
@@ -62,10 +63,31 @@ def roster(organisation_id: int):
 @bp.get("/districts/<int:organisation_id>/certificates.zip")
 @login_required
 def certificates(organisation_id: int):
+    """The ZIP when it is built for the certificates as they are now; otherwise a page that
+    says where it stands (a job builds it: drawing every PDF would hold a web worker)."""
     organisation = get_managed_organisation(organisation_id)
-    data = queries.certificates_zip(queries.district_page(organisation))
-    day = utcnow().strftime("%Y-%m-%d")
-    return download_response(data, "application/zip", f"{organisation.name} certificates {day}.zip")
+    export = queries.certificates_zip_export(organisation.id)
+    if export.ready:
+        day = utcnow().strftime("%Y-%m-%d")
+        name = f"{organisation.name} certificates {day}.zip"
+        return storage().download(export.key, name, "application/zip")
+    return render_template(
+        "course/districts/certificates_zip.html",
+        organisation=organisation,
+        export=export,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/districts/<int:organisation_id>/certificates.zip")
+@login_required
+def prepare_certificates(organisation_id: int):
+    organisation = get_managed_organisation(organisation_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    jobs.request_certificates_zip(organisation)
+    db.session.commit()
+    return redirect(url_for(".certificates", organisation_id=organisation_id))
 
 
 @bp.post("/districts/<int:organisation_id>/invites/<int:invite_id>/resend")

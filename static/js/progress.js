@@ -12,10 +12,31 @@
 const BEAT_EVERY_MS = 10000; // pause, end, hidden tab and pagehide also cut a beat
 const MAX_STEP_SECONDS = 3; // a larger jump between timeupdates is a seek, not playing
 const MAX_BACKOFF_MS = 30000;
+const MIN_RETRY_AFTER_MS = 1000; // a server's Retry-After is honoured within these bounds
+const MAX_RETRY_AFTER_MS = 60000;
 const MAX_INTERVALS_PER_BEAT = 40; // the server refuses more than 50 in one beat
 const SIGN_IN_POLL_MS = 5000; // while signed out: how often to check for a new login
 
 function round(t) { return Math.round(t * 100) / 100; }
+
+// How long a 503 or 429 asks us to wait (Retry-After: seconds or an HTTP date), held to
+// 1–60 s so a wrong header neither hammers the server nor parks the queue for an hour;
+// null when the answer says nothing (then the player's own backoff applies).
+export function retryAfterMs(value, now = Date.now()) {
+  if (!value) return null;
+  const text = value.trim();
+  const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
+  if (!Number.isFinite(seconds)) return null;
+  return Math.min(Math.max(seconds * 1000, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
+}
+
+// The server is there but asks for patience (down for maintenance, database outage, limit).
+class ServerBusy extends Error {
+  constructor(response) {
+    super(`server ${response.status}`);
+    this.waitMs = retryAfterMs(response.headers.get("Retry-After"));
+  }
+}
 
 export function initProgress(root) {
   const video = root.querySelector("video");
@@ -101,10 +122,13 @@ export function initProgress(root) {
     flush();
   }
 
-  function scheduleRetry() {
-    backoff = Math.min(backoff ? backoff * 2 : 1000, MAX_BACKOFF_MS);
+  // Wait what the server asked for when it said (Retry-After), else back off doubling.
+  function scheduleRetry(waitMs = null) {
+    let delay = waitMs;
+    if (delay === null) delay = backoff = Math.min(backoff ? backoff * 2 : 1000, MAX_BACKOFF_MS);
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, backoff);
+    retryTimer = setTimeout(flush, delay);
+    return delay;
   }
 
   async function post(url, body) {
@@ -168,6 +192,7 @@ export function initProgress(root) {
       say("Progress is not being recorded");
       return false;
     }
+    if (response.status >= 500 || response.status === 429) throw new ServerBusy(response);
     if (!response.ok) throw new Error(`session ${response.status}`);
     session = (await response.json()).session;
     const queue = load().map((beat) => (beat.session ? beat : { ...beat, session }));
@@ -188,7 +213,7 @@ export function initProgress(root) {
         const beat = queue[0];
         const response = await post(root.dataset.progressUrl, beat);
         if (await needsSignIn(response)) { askToSignIn(); return; }
-        if (response.status >= 500 || response.status === 429) throw new Error(`server ${response.status}`);
+        if (response.status >= 500 || response.status === 429) throw new ServerBusy(response);
         if (response.ok) showProgress(await response.json());
         else console.warn("progress report refused", response.status, await response.text());
         queue = load().filter((b) => !(b.session === beat.session && b.seq === beat.seq));
@@ -199,8 +224,10 @@ export function initProgress(root) {
       if (sent || backAfterSignIn) say("Saved");
       backAfterSignIn = false;
     } catch (error) {
-      say("Offline, will sync");
-      scheduleRetry();
+      const busy = error instanceof ServerBusy;
+      const delay = scheduleRetry(busy ? error.waitMs : null);
+      root.dataset.retryInMs = String(delay); // for tests and support: when the next try is
+      say(busy ? `Server busy, will sync in ${Math.round(delay / 1000)} s` : "Offline, will sync");
     } finally {
       sending = false;
     }

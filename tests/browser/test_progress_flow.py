@@ -302,3 +302,51 @@ def test_beats_refused_after_signing_out_elsewhere_are_sent_after_signing_in(
     row = row_for(user)
     assert row.watched_seconds >= 7.5 and row.completed_at is not None  # the whole video
     assert "signed in again" in page.locator("#progress-sign-in").inner_text()
+
+
+def test_a_503_is_retried_after_the_servers_retry_after_and_credits_once(live_server, learner_page):
+    """The server answers the first beat 503 with Retry-After: 3600, then 503 with
+    Retry-After: 20 (a database outage). The player's clock is Playwright's, so the waits
+    are checked by moving it, not by sleeping: the first retry waits the 60 s cap, the
+    second the 20 s asked (the old player retried after 1 s, then 2 s), and the beat
+    then counts once: no second lost or doubled."""
+    page, user = learner_page
+    answers = [("3600", 503), ("20", 503)]
+    beats = []
+
+    def progress(route):
+        beats.append(route.request.post_data_json)
+        if answers:
+            retry_after, status = answers.pop(0)
+            route.fulfill(status=status, headers={"Retry-After": retry_after}, body="{}")
+        else:
+            route.continue_()
+
+    page.clock.install()
+    page.route("**/progress", progress)
+    open_lesson(page, live_server)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => document.querySelector('video').currentTime > 3")
+    page.get_by_role("button", name="Pause").click()
+    status = "() => document.getElementById('player-status').textContent"
+    page.wait_for_function(f"{status} === 'Server busy, will sync in 60 s'")
+    played = page.evaluate("() => window.campusProgress.queue()[0].intervals")
+    assert len(beats) == 1
+
+    page.clock.run_for(59_000)
+    assert len(beats) == 1  # still waiting what the server asked (capped at 60 s)
+    page.clock.run_for(2_000)
+    page.wait_for_function(f"{status} === 'Server busy, will sync in 20 s'")
+    assert len(beats) == 2
+    page.clock.run_for(19_000)
+    assert len(beats) == 2
+    page.clock.run_for(2_000)
+    wait_saved(page)
+    assert len(beats) == 3
+    assert beats[0] == beats[1] == beats[2]  # the same beat, in order, never a new one
+    assert page.evaluate("() => window.campusProgress.queue().length") == 0
+    row = row_for(user)
+    expected = sum(end - start for start, end in played)
+    # The server credits at most what was played (it trims to its own clock): never twice.
+    assert expected - 0.2 <= row.watched_seconds <= expected
+    assert expected - 0.2 <= row.viewing_seconds <= expected

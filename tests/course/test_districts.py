@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from campus.accounts.models import Role, User
 from campus.audit.models import AuditEntry
@@ -557,13 +557,29 @@ def test_the_seats_summary_counts_claimed_waiting_and_expiring(app, course):
     }
 
 
-def test_the_certificates_zip_holds_the_districts_certificates_only(app):
+def _count_pdf_renders(monkeypatch) -> list[str]:
+    from course.districts import queries as district_queries
+
+    rendered, original = [], district_queries.certificate_pdf
+
+    def counting(certificate):
+        rendered.append(certificate.code)
+        return original(certificate)
+
+    monkeypatch.setattr(district_queries, "certificate_pdf", counting)
+    return rendered
+
+
+def test_the_certificates_zip_is_built_by_a_job_once_per_version(app, monkeypatch, tmp_path):
     import io
     import zipfile
 
+    from campus.jobs.models import Job
+
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
     course = import_ce_course()
     _, manager, organisation, pack = district(course)
-    _, _, _, other_pack = district(course, name="District B")
+    _, manager_b, org_b, other_pack = district(course, name="District B")
     mine, theirs, fresh = (
         make_user(name="Mine Certified"),
         make_user(name="B Certified"),
@@ -574,14 +590,67 @@ def test_the_certificates_zip_holds_the_districts_certificates_only(app):
     db.session.commit()
     certificate = make_certified(mine, course)
     make_certified(theirs, course)
-    response = client_for(app, manager).get(f"/districts/{organisation.id}/certificates.zip")
+    rendered = _count_pdf_renders(monkeypatch)
+    client = client_for(app, manager)
+    url = f"/districts/{organisation.id}/certificates.zip"
+    jobs_ = select(func.count(Job.id)).where(Job.name == "districts.certificates_zip")
+
+    page = client.get(url)  # a GET draws no PDF and queues nothing
+    assert page.status_code == 200 and "Build the ZIP" in page.get_data(as_text=True)
+    assert rendered == [] and db.session.scalar(jobs_) == 0
+    assert client.post(url).status_code == 400  # no CSRF token
+    assert post(client_for(app, manager_b), url).status_code == 403  # another district's
+    assert db.session.scalar(jobs_) == 0
+
+    response = post(client, url)  # immediate:// builds it at the commit
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    response = client.get(url)
     assert response.headers["Content-Type"] == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     pdfs = [name for name in archive.namelist() if name.endswith(".pdf")]
     assert pdfs == [f"Mine Certified - {course.title} - {certificate.code}.pdf"]
     assert archive.read(pdfs[0]).startswith(b"%PDF")
     index = archive.read("index.csv").decode()
     assert "Mine Certified" in index and "B Certified" not in index
+    assert rendered == [certificate.code]
+
+    post(client, url)  # again with nothing changed: the same job, nothing drawn again
+    client.get(url)
+    assert db.session.scalar(jobs_) == 1 and rendered == [certificate.code]
+    assert client_for(app, manager_b).get(url).status_code == 403
+
+    other = make_user()
+    enroll_on_seat(None, other, other_pack)
+    db.session.commit()
+    make_certified(other, course)  # another district's certificate: still this version
+    assert client.get(url).headers["Content-Type"] == "application/zip"
+    second = make_certified(fresh, course)  # a new certificate here: a new version
+    assert "No ZIP holds" in client.get(url).get_data(as_text=True)
+    post(client, url)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(url).get_data()))
+    assert sum(name.endswith(".pdf") for name in archive.namelist()) == 2
+    assert any(second.code in name for name in archive.namelist())
+    assert db.session.scalar(jobs_) == 2
+    assert len(list((tmp_path / "files").rglob("*.zip"))) == 2
+
+
+def test_a_duplicate_delivery_of_the_district_zip_job_builds_nothing(app, monkeypatch, tmp_path):
+    from course.districts import jobs as district_jobs
+    from course.districts import queries as district_queries
+
+    monkeypatch.setitem(app.config, "STORAGE_DIR", str(tmp_path / "files"))
+    course = import_ce_course()
+    _, _, organisation, pack = district(course)
+    learner = make_user()
+    enroll_on_seat(None, learner, pack)
+    db.session.commit()
+    make_certified(learner, course)
+    version = district_queries.certificates_zip_version(organisation.id)
+    assert district_jobs.build_certificates_zip(organisation.id, version) is True
+    rendered = _count_pdf_renders(monkeypatch)
+    assert district_jobs.build_certificates_zip(organisation.id, version) is False
+    assert rendered == []
 
 
 @pytest.mark.parametrize(("lessons", "held_after"), [(0, 0), (1, 1)])
@@ -632,3 +701,120 @@ def test_the_audit_page_names_organisations_packs_and_invites(app, course):
     assert "Lakeview USD: 10 seats (PO 4411)" in page  # the pack, not seat_pack #1
     assert "Ana Ortiz &lt;ana@example.com&gt;" in page  # the invite
     assert "Lakeview USD" in page
+
+
+# --- Seats that expire: the daily pass on the queue's scheduler ----------------------------
+
+
+def run_seat_expiry(app) -> None:
+    """Fire the scheduler's seat-expiry task as the worker would (immediate:// runs the job
+    and the notices it asks for after their commits)."""
+    from campus.jobs import queue as job_queue
+
+    huey = job_queue.queue(app)
+    tasks = {task.__name__: task for task in huey._registry._periodic_tasks}
+    tasks["campus.periodic.districts.expire_seats"]().execute()
+
+
+def test_the_seat_expiry_task_runs_on_the_configured_schedule(app):
+    from datetime import datetime
+
+    from campus.jobs import queue as job_queue
+
+    tasks = {task.__name__: task for task in job_queue.queue(app)._registry._periodic_tasks}
+    task = tasks["campus.periodic.districts.expire_seats"]()
+    assert task.validate_datetime(datetime(2026, 11, 28, 6, 30))  # SEAT_EXPIRY_CRON
+    assert not task.validate_datetime(datetime(2026, 11, 28, 7, 30))
+
+
+def test_an_expired_packs_waiting_invites_expire_and_give_their_seats_back(app, course, client):
+    _, manager, organisation, pack = district(course, seats=5)
+    _, _, _, live_pack = district(course, name="District B", seats=5)
+    waiting = []
+    for number, on in ((1, pack), (2, pack), (3, live_pack)):
+        invite = Invite(
+            seat_pack_id=on.id,
+            course_id=course.id,
+            email=f"w{number}@example.com",
+            full_name=f"Waiting {number}",
+        )
+        db.session.add(invite)
+        waiting.append(invite)
+    claimed = make_user()
+    enroll_on_seat(None, claimed, pack)
+    for on, count in ((pack, 2), (live_pack, 1)):  # each waiting invite holds a seat
+        db.session.execute(
+            update(SeatPack).where(SeatPack.id == on.id).values(held=SeatPack.held + count)
+        )
+    db.session.execute(
+        update(SeatPack)
+        .where(SeatPack.id == pack.id)
+        .values(expires_at=utcnow() - timedelta(hours=1))
+    )
+    db.session.commit()
+    token = invite_token(waiting[0])
+
+    # Before the pass: the pack is past its date, so the link is refused already.
+    user = make_user(email="w1@example.com")
+    login(client, user)
+    response = post(client, f"/invites/{token}")
+    assert response.status_code == 409
+    assert "seats your district bought for this course have expired" in response.get_data(
+        as_text=True
+    )
+
+    run_seat_expiry(app)
+    run_seat_expiry(app)  # a second run settles nothing again
+    db.session.expire_all()
+    statuses = [db.session.get(Invite, invite.id).status for invite in waiting]
+    assert statuses == [InviteStatus.EXPIRED, InviteStatus.EXPIRED, InviteStatus.PENDING]
+    assert held(pack) == 1  # the claimed seat only
+    assert held(live_pack) == 1
+    audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "seats.expire")).all()
+    assert [(entry.target_id, entry.before, entry.after) for entry in audit] == [
+        (pack.id, {"held": 3}, {"held": 1})
+    ]
+    page = client.get(f"/invites/{token}")
+    assert page.status_code == 400
+    assert "seats your district bought for this course have expired" in page.get_data(as_text=True)
+    assert enrollments() == 1
+
+
+def test_managers_hear_once_of_unclaimed_seats_about_to_expire(app, course, smtp_server):
+    from campus.organisations.services import add_manager
+
+    admin, manager, organisation, pack = district(
+        course, seats=4, expires_at=utcnow() + timedelta(days=5)
+    )
+    second = make_user(email="second@example.com")
+    add_manager(admin, organisation, second)
+    enroll_on_seat(None, make_user(), pack)
+    # Not warned: a pack expiring later than the notice window, and a pack fully claimed.
+    _, far_manager, _, far_pack = district(
+        course, name="Far", seats=2, expires_at=utcnow() + timedelta(days=60)
+    )
+    _, full_manager, _, full_pack = district(
+        course, name="Full", seats=1, expires_at=utcnow() + timedelta(days=2)
+    )
+    enroll_on_seat(None, make_user(), full_pack)
+    db.session.commit()
+
+    run_seat_expiry(app)
+    smtp_server.wait_for(2)
+    run_seat_expiry(app)  # the next day's pass (or a retry): no second email
+    from course.districts.jobs import send_expiry_notice
+
+    stamp = pack.expires_at.strftime("%Y-%m-%dT%H:%M")
+    with app.test_request_context("/"):
+        assert send_expiry_notice(pack.id, stamp) is False  # a duplicate delivery
+    messages = smtp_server.wait_for(2)
+    assert sorted(message["To"] for message in messages) == sorted(
+        [manager.email, "second@example.com"]
+    )
+    assert len(smtp_server.messages) == 2
+    assert "3 seat(s) in" in messages[0]["Subject"]
+    assert f"/districts/{organisation.id}" in messages[0].get_content()
+    notices = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "seats.expiry_notice")
+    ).all()
+    assert [entry.target_id for entry in notices] == [pack.id]
