@@ -17,14 +17,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import PROJECT_ROOT, free_port, start_gunicorn, stop_gunicorn
+from bench.common import free_port, start_gunicorn, start_job_worker, stop_gunicorn
 
 ACCEL_PREFIX = "/protected-media"
 SIGNED_PREFIX = "/signed-media"
@@ -229,17 +228,8 @@ def instance_env(base_env: dict, redis_url: str, media_secret: str) -> dict:
 
 
 def start_worker(cluster: Cluster, base_env: dict, log: Path) -> subprocess.Popen:
-    """A job worker (`flask jobs worker`) on the cluster's queue, as its own process; the
-    caller stops it (stop())."""
-    env = {**os.environ, **base_env, "FLASK_APP": "campus", "JOBS_URL": cluster.redis_url}
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "jobs", "worker"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    """A job worker on the cluster's queue, as its own process; the caller stops it."""
+    return start_job_worker({**base_env, "JOBS_URL": cluster.redis_url}, log)
 
 
 def _overrides(base_env: dict) -> dict:

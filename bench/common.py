@@ -93,6 +93,19 @@ def start_gunicorn(
     raise RuntimeError("gunicorn did not start: " + output[-2000:])
 
 
+def start_job_worker(env: dict, log: Path) -> subprocess.Popen:
+    """`flask jobs worker` as a process of its own, with env over this one's; its output is
+    appended to log. The caller stops it."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "jobs", "worker"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "FLASK_APP": "campus", **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 def stop_gunicorn(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from bench.common import free_port
+from bench.common import free_port, start_job_worker
 from campus.accounts.models import Role
 from campus.extensions import db
 from campus.jobs.models import Job
@@ -32,7 +31,7 @@ from community.models import EmailMode, Notification
 from community.notifications import services as notification_services
 from tests.factories import learner_in, make_user
 from tests.helpers import client_for, post
-from tests.live_server import PROJECT_ROOT, server_env
+from tests.live_server import server_env
 from tests.smtp_server import Inbox
 
 RECIPIENTS = 30
@@ -131,14 +130,7 @@ def start_worker(app, jobs_url: str, smtp_port: int, log: Path) -> subprocess.Po
             "MAIL_PORT": str(smtp_port),
         }
     )
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "jobs", "worker"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    return start_job_worker(env, log)
 
 
 # Generous deadlines: a worker process can take tens of seconds to start on a loaded CI
