@@ -77,7 +77,10 @@ def _database() -> str:
 
 
 def _rate_limit_storage() -> str:
-    """Redis: ok or unavailable; "memory" when limits are kept in memory by design."""
+    """Redis: ok or unavailable; "memory" when limits are kept in memory by design, and
+    "disabled" when rate limits are switched off (RATELIMIT_ENABLED=0: no storage at all)."""
+    if not limiter.enabled:
+        return "disabled"
     if limiter.storage.__class__.__name__ == "MemoryStorage":
         return "memory"
     return "ok" if limiter.storage.check() else "unavailable"
@@ -107,10 +110,10 @@ def healthz():
     deadline = time.monotonic() + HEALTH_TIMEOUT
     running = {name: check.start(app) for name, check in _checks(app).items()}
     answer = {name: _wait(future, deadline) for name, future in running.items()}
-    if answer["redis"] != "memory":
+    if answer["redis"] not in ("memory", "disabled"):
         answer["rate_limits"] = "in-memory fallback" if limiter.counts_in_memory else "shared"
     database_up = answer["database"] == "ok"
-    redis_up = answer["redis"] in ("ok", "memory")
+    redis_up = answer["redis"] in ("ok", "memory", "disabled")
     answer["status"] = "ok" if database_up and redis_up else "degraded"
     if not database_up:
         answer["status"] = "unavailable"

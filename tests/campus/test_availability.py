@@ -113,6 +113,14 @@ def test_health_answers_for_each_part(apps, outage):
     assert response.get_json() == {"database": "unavailable", "redis": "memory", "status": "unavailable"}  # fmt: skip
 
 
+def test_health_answers_when_rate_limits_are_switched_off(apps):
+    """RATELIMIT_ENABLED=0 leaves the limiter without storage: the check says so, no 500."""
+    app = apps(RATELIMIT_ENABLED=False)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"database": "ok", "redis": "disabled", "status": "ok"}
+
+
 class Clock:
     def __init__(self):
         self.now = 1000.0
