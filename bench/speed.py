@@ -1,5 +1,7 @@
 """Speed where learners feel it, in one run and one table: each page's throughput and
-latency as a share of a bare Flask template page served the same way in the same run, the
+latency as a share of a bare Flask template page served the same way in the same run (two
+ceilings: the one issue 14's targets were set against, whose template is compiled on every
+request, and a strict one whose template is compiled once, about 2.5x faster), the
 heartbeat on SQLite and PostgreSQL beside a bare JSON endpoint, PostgreSQL forum search at
 100,000 posts, RSS per worker after the load, and the growth rows (query count and time
 per request at a small and a large size).
@@ -108,6 +110,10 @@ def server_args(args) -> dict:
     return {"workers": args.workers, "threads": args.threads, "worker_class": args.worker_class}
 
 
+CEILING = "bare Flask template page (ceiling)"
+STRICT_CEILING = "bare page, template compiled once (strict ceiling)"
+
+
 # --- pages ------------------------------------------------------------------------------
 
 
@@ -130,7 +136,8 @@ def pages(args, tmp: Path) -> tuple[dict[str, Figure], list[float]]:
     cookie = forum_bench.login_cookie(int(app_url.rsplit(":", 1)[1]), info["email"])
     forum = f"{app_url}/courses/test-course/forum/"
     targets = {
-        "bare Flask template page (ceiling)": (bare_url + "/page", ""),
+        CEILING: (bare_url + "/page", ""),
+        STRICT_CEILING: (bare_url + "/page-compiled", ""),
         "thread page, 200 replies": (f"{forum}t/{info['thread']}", cookie),
         f"forum index, {info['threads']} threads": (forum, cookie),
         "lesson page, enrolled learner": (
@@ -420,18 +427,21 @@ def main() -> None:
     )
     if "pages" not in skip:
         figures, rss = pages(args, tmp)
-        ceiling = figures["bare Flask template page (ceiling)"].rps
-        lines.append("| page (SQLite) | req/s | p50 ms | p99 ms | share of ceiling | errors |")
-        lines.append("|---|---|---|---|---|---|")
+        ceiling, strict = figures[CEILING].rps, figures[STRICT_CEILING].rps
+        lines.append(
+            "| page (SQLite) | req/s | p50 ms | p99 ms | share of ceiling "
+            "| share of strict ceiling | errors |"
+        )
+        lines.append("|---|---|---|---|---|---|---|")
         for label, figure in figures.items():
             lines.append(
                 f"| {label} | {figure.rps:,.0f} | {figure.p50:.1f} | {figure.p99:.1f} | "
-                f"{figure.rps / ceiling:.1%} | {figure.errors} |"
+                f"{figure.rps / ceiling:.1%} | {figure.rps / strict:.1%} | {figure.errors} |"
             )
         lines.append(
             "| RSS per app worker after the load | "
             + ", ".join(f"{mb:.0f} MB" for mb in rss)
-            + " | | | | |"
+            + " | | | | | |"
         )
     if "beat" not in skip:
         lines.append("")
