@@ -27,7 +27,6 @@ from community.forms import (
     ReplyForm,
     ReportForm,
     SummaryForm,
-    SuspendForm,
 )
 from community.moderation import services as moderation
 from community.notifications import queries as notification_queries
@@ -178,10 +177,14 @@ def _quote_prefill(course, thread) -> str | None:
     return services.quote_source(post, author.full_name)
 
 
+def _move_form(categories) -> MoveForm:
+    form = MoveForm()
+    form.category.choices = [SelectChoice(c.slug, c.title) for c in categories]
+    return form
+
+
 def _render_thread(course, thread, page, reply_form, status: int = 200):
     categories = queries.categories(course.id)
-    move_form = MoveForm()
-    move_form.category.choices = [SelectChoice(c.slug, c.title) for c in categories]
     viewer = access.resolved(current_user)
     zone = zone_of(viewer)
     context = dict(
@@ -190,10 +193,11 @@ def _render_thread(course, thread, page, reply_form, status: int = 200):
         page=page,
         reply_form=reply_form,
         category=next(c for c in categories if c.id == thread.category_id),
-        summary_form=SummaryForm(summary=thread.solution_summary_source),
-        move_form=move_form,
-        report_form=ReportForm(),
-        suspend_form=SuspendForm(),
+        # The moderators' and the asker's forms, built only for those who see them.
+        summary_form=SummaryForm(summary=thread.solution_summary_source)
+        if page.can_accept and thread.is_solved
+        else None,
+        move_form=_move_form(categories) if page.can_moderate else None,
         form=EmptyForm(),
         lesson=queries.lesson_by_id(thread.lesson_id) if thread.lesson_id else None,
         handle=notifications.mention_handle,

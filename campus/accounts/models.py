@@ -35,6 +35,11 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def staff_badge(role: str) -> str | None:
+    """The role shown beside a staff member's name in the forum ("Instructor")."""
+    return role.capitalize() if role in STAFF_ROLES else None
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -83,8 +88,7 @@ class User(UserMixin, db.Model):
 
     @property
     def staff_badge(self) -> str | None:
-        """The role shown beside a staff member's name in the forum ("Instructor")."""
-        return self.role.capitalize() if self.is_staff else None
+        return staff_badge(self.role)
 
     @property
     def is_admin(self) -> bool:
