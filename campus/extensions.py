@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from campus.models import Base
+from campus.schema_migrations import LazyMigrate
 
 
 class SharedLimiter(Limiter):
@@ -42,7 +42,7 @@ def client_address() -> str:
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(compare_type=True, render_as_batch=True)
+migrate = LazyMigrate(compare_type=True, render_as_batch=True)  # Flask-Migrate, on first use
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = SharedLimiter(key_func=client_address)

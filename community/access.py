@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from campus.enrollment.queries import is_enrolled
 from campus.extensions import db, login_manager
@@ -32,9 +32,12 @@ def get_forum_course(slug: str) -> Course:
     return course
 
 
+THREAD_BY_ID = select(Thread).where(Thread.id == bindparam("thread_id"))
+
+
 def get_thread(course: Course, thread_id: int) -> Thread:
     """A thread of this course; hidden threads exist only for staff."""
-    thread = db.session.get(Thread, thread_id)
+    thread = db.session.scalar(THREAD_BY_ID, {"thread_id": thread_id})
     if thread is None or thread.course_id != course.id:
         abort(404)
     if thread.is_hidden and not sees_hidden(current_user):

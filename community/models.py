@@ -46,7 +46,24 @@ class Category(db.Model):
     is_announcements: Mapped[bool] = mapped_column(default=False)
 
 
-class Thread(db.Model):
+class ThreadFacts:
+    """What a thread's counters mean: one home for the ORM row and the forum index's plain
+    rows (community.queries.ListedThread)."""
+
+    __slots__ = ()
+    post_count: int
+    accepted_post_id: int | None
+
+    @property
+    def reply_count(self) -> int:
+        return max(self.post_count - 1, 0)
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_post_id is not None
+
+
+class Thread(ThreadFacts, db.Model):
     __tablename__ = "forum_threads"
     __table_args__ = (
         Index("ix_forum_threads_course_activity", "course_id", "is_pinned", "last_post_at"),
@@ -74,14 +91,6 @@ class Thread(db.Model):
 
     author: Mapped[User] = relationship(lazy="raise")
     category: Mapped[Category] = relationship(lazy="raise")
-
-    @property
-    def reply_count(self) -> int:
-        return max(self.post_count - 1, 0)
-
-    @property
-    def is_solved(self) -> bool:
-        return self.accepted_post_id is not None
 
 
 class Post(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
 from flask import current_app, url_for
@@ -13,17 +14,37 @@ from sqlalchemy import and_, bindparam, func, select, text
 from campus.accounts.models import STAFF_ROLES, User, staff_badge
 from campus.extensions import db
 from community import access
-from community.models import Category, Follow, Post, ReadMarker, Thread
+from community.models import Category, Follow, Post, ReadMarker, Thread, ThreadFacts
 from course.models import Lesson
 
 FILTERS = ("all", "unanswered", "questions", "solved", "unsolved")
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class ListedThread(ThreadFacts):
+    """What the forum index shows of a thread: plain values, no ORM identity."""
+
+    id: int
+    title: str
+    is_question: bool
+    accepted_post_id: int | None
+    lesson_id: int | None
+    lesson_second: int | None
+    post_count: int
+    is_pinned: bool
+    is_locked: bool
+    is_hidden: bool
+    last_post_at: datetime
+
+
+LISTED_THREAD_COLUMNS = tuple(getattr(Thread, name) for name in ListedThread.__dataclass_fields__)
+
+
+@dataclass(slots=True)
 class ThreadRow:
-    thread: Thread
+    thread: ListedThread
     author_name: str
-    category: Category
+    category_title: str
     last_read: int | None
 
     @property
@@ -59,12 +80,13 @@ def post_url(course_slug: str, thread_id: int, number: int | None = None, **valu
     )
 
 
+CATEGORIES = (
+    select(Category).where(Category.course_id == bindparam("course_id")).order_by(Category.position)
+)
+
+
 def categories(course_id: int) -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category).where(Category.course_id == course_id).order_by(Category.position)
-        )
-    )
+    return list(db.session.scalars(CATEGORIES, {"course_id": course_id}))
 
 
 def _filtered(query, filter_name: str):
@@ -79,28 +101,49 @@ def _filtered(query, filter_name: str):
     return query
 
 
+@cache
+def _thread_list_statement(sees_hidden: bool, by_category: bool, filter_name: str):
+    """One statement per kind of listing (at most 20), built once; values are bound."""
+    query = (
+        select(*LISTED_THREAD_COLUMNS, User.full_name, Category.title, ReadMarker.last_read_number)
+        .join(User, User.id == Thread.author_id)
+        .join(Category, Category.id == Thread.category_id)
+        .outerjoin(
+            ReadMarker,
+            and_(ReadMarker.thread_id == Thread.id, ReadMarker.user_id == bindparam("user_id")),
+        )
+        .where(Thread.course_id == bindparam("course_id"))
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    if not sees_hidden:
+        query = query.where(Thread.is_hidden.is_(False))
+    if by_category:
+        query = query.where(Thread.category_id == bindparam("category_id"))
+    return _filtered(query, filter_name)
+
+
 def thread_list(
     course_id: int, user, *, category_id: int | None = None, filter_name: str = "all", page: int = 1
 ) -> tuple[list[ThreadRow], bool]:
     """Pinned first, then latest activity; one query, one row past the page says 'more'."""
     size = threads_per_page()
-    query = (
-        select(Thread, User.full_name, Category, ReadMarker.last_read_number)
-        .join(User, User.id == Thread.author_id)
-        .join(Category, Category.id == Thread.category_id)
-        .outerjoin(
-            ReadMarker, and_(ReadMarker.thread_id == Thread.id, ReadMarker.user_id == user.id)
-        )
-        .where(Thread.course_id == course_id)
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .offset((page - 1) * size)
-        .limit(size + 1)
+    statement = _thread_list_statement(
+        bool(access.sees_hidden(user)), category_id is not None, filter_name
     )
-    if not access.sees_hidden(user):
-        query = query.where(Thread.is_hidden.is_(False))
-    if category_id is not None:
-        query = query.where(Thread.category_id == category_id)
-    rows = [ThreadRow(*row) for row in db.session.execute(_filtered(query, filter_name)).tuples()]
+    values = {
+        "user_id": user.id,
+        "course_id": course_id,
+        "category_id": category_id,
+        "offset": (page - 1) * size,
+        "limit": size + 1,
+    }
+    width = len(LISTED_THREAD_COLUMNS)
+    rows = [
+        ThreadRow(ListedThread(*row[:width]), *row[width:])
+        for row in db.session.execute(statement, values)
+    ]
     return rows[:size], len(rows) > size
 
 
@@ -264,18 +307,29 @@ def _set_flags(row: PostRow, user, last_read: int) -> None:
     row.is_new = post.number > last_read
 
 
-def lesson_threads(lesson_id: int, user) -> list[tuple[Thread, str]]:
-    """Threads tied to a lesson, by moment in the video (one query)."""
+def _lesson_threads_statement(sees_hidden: bool):
     query = (
-        select(Thread, User.full_name)
+        select(*LISTED_THREAD_COLUMNS, User.full_name)
         .join(User, User.id == Thread.author_id)
-        .where(Thread.lesson_id == lesson_id)
+        .where(Thread.lesson_id == bindparam("lesson_id"))
         .order_by(Thread.lesson_second, Thread.id)
         .limit(100)
     )
-    if not access.sees_hidden(user):
-        query = query.where(Thread.is_hidden.is_(False))
-    return list(db.session.execute(query).tuples())
+    return query if sees_hidden else query.where(Thread.is_hidden.is_(False))
+
+
+# Built once for moderators and once for members: every lesson page runs one.
+LESSON_THREADS = {True: _lesson_threads_statement(True), False: _lesson_threads_statement(False)}
+
+
+def lesson_threads(lesson_id: int, user) -> list[tuple[ListedThread, str]]:
+    """Threads tied to a lesson, by moment in the video (one query)."""
+    statement = LESSON_THREADS[bool(access.sees_hidden(user))]
+    width = len(LISTED_THREAD_COLUMNS)
+    return [
+        (ListedThread(*row[:width]), row[width])
+        for row in db.session.execute(statement, {"lesson_id": lesson_id})
+    ]
 
 
 def lesson_for(course_id: int, slug: str | None) -> Lesson | None:

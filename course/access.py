@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment
@@ -22,8 +22,14 @@ def can_view_lessons(user, course: Course) -> bool:
     return user.is_staff or is_enrolled(user.id, course.id)
 
 
+COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"))
+LESSON_BY_SLUG = select(Lesson).where(
+    Lesson.course_id == bindparam("course_id"), Lesson.slug == bindparam("slug")
+)
+
+
 def get_published_course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = db.session.scalar(COURSE_BY_SLUG, {"slug": slug})
     if course is None or not (course.is_published or current_user.is_staff):
         abort(404)
     return course
@@ -46,9 +52,7 @@ def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Les
     course = get_published_course(course_slug)
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    lesson = db.session.scalar(
-        select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug)
-    )
+    lesson = db.session.scalar(LESSON_BY_SLUG, {"course_id": course.id, "slug": lesson_slug})
     if lesson is None or not (lesson.is_published or current_user.is_staff):
         abort(404)
     if not can_view_lessons(current_user, course):

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import bindparam, func, select
 
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.enrollment.queries import find_enrollment, is_enrolled
 from campus.extensions import db
 from campus.organisations.queries import sponsors
 from course import ce_rules
-from course.captions import CaptionError, Cue, parse_vtt
+from course.captions import CaptionError, parse_vtt
 from course.delivery import course_root
 from course.models import Course, Lesson, Module
 
@@ -22,18 +24,22 @@ def published_courses_query():
     return select(Course).where(Course.is_published.is_(True)).order_by(Course.title)
 
 
+PUBLISHED_MODULES = (
+    select(Module)
+    .where(Module.course_id == bindparam("course_id"), Module.is_published.is_(True))
+    .order_by(Module.position)
+)
+PUBLISHED_LESSONS = (
+    select(Lesson)
+    .where(Lesson.course_id == bindparam("course_id"), Lesson.is_published.is_(True))
+    .order_by(Lesson.position)
+)
+
+
 def course_outline(course_id: int) -> list[tuple[Module, list[Lesson]]]:
     """A course's published modules with their published lessons, in two queries."""
-    modules = db.session.scalars(
-        select(Module)
-        .where(Module.course_id == course_id, Module.is_published.is_(True))
-        .order_by(Module.position)
-    ).all()
-    lessons = db.session.scalars(
-        select(Lesson)
-        .where(Lesson.course_id == course_id, Lesson.is_published.is_(True))
-        .order_by(Lesson.position)
-    ).all()
+    modules = db.session.scalars(PUBLISHED_MODULES, {"course_id": course_id}).all()
+    lessons = db.session.scalars(PUBLISHED_LESSONS, {"course_id": course_id}).all()
     by_module: dict[int, list[Lesson]] = {m.id: [] for m in modules}
     for lesson in lessons:
         if lesson.module_id in by_module:
@@ -73,7 +79,7 @@ class LessonPage:
     module: Module
     previous: Lesson | None
     next: Lesson | None
-    cues: list[Cue]
+    transcript: Markup
     extras: dict = field(default_factory=dict)
 
 
@@ -131,6 +137,8 @@ def _is_active(enrollment: Enrollment | None) -> bool:
 
 
 def lesson_page_data(course: Course, lesson: Lesson, user) -> LessonPage:
+    """For a user access.get_viewable_lesson let in: a learner it admits is enrolled (so
+    their progress is tracked without asking again); staff are tracked only if enrolled."""
     outline = course_outline(course.id)
     ordered = [item for _, module_lessons in outline for item in module_lessons]
     index = next((i for i, item in enumerate(ordered) if item.id == lesson.id), None)
@@ -140,21 +148,26 @@ def lesson_page_data(course: Course, lesson: Lesson, user) -> LessonPage:
         module=module,
         previous=ordered[index - 1] if index else None,
         next=ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
-        cues=transcript_cues(course_root(course) / lesson.captions_file),
-        extras={"tracks_progress": is_enrolled(user.id, course.id)},
+        transcript=transcript_html(course_root(course) / lesson.captions_file),
+        extras={"tracks_progress": not user.is_staff or is_enrolled(user.id, course.id)},
     )
 
 
-def transcript_cues(path: Path) -> list[Cue]:
+def transcript_html(path: Path) -> Markup:
+    """The transcript's lines as HTML, rendered once per captions file version: a pure
+    function of the file (no viewer, no access decision), and a long lesson has hundreds
+    of lines. Empty when the file is missing or unreadable."""
     try:
-        return _cached_cues(str(path), path.stat().st_mtime_ns)
+        return _rendered_transcript(str(path), path.stat().st_mtime_ns)
     except (OSError, CaptionError):
-        return []
+        return Markup("")
 
 
 @lru_cache(maxsize=256)
-def _cached_cues(path: str, _mtime: int) -> list[Cue]:
-    return parse_vtt(Path(path).read_text(encoding="utf-8"))
+def _rendered_transcript(path: str, _mtime: int) -> Markup:
+    cues = parse_vtt(Path(path).read_text(encoding="utf-8"))
+    template = current_app.jinja_env.get_template("course/_transcript.html")
+    return Markup(template.render(cues=cues))  # noqa: S704 (autoescaped template output)
 
 
 def dashboard_rows(user) -> list[tuple[Enrollment, Course]]:

@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
@@ -95,15 +95,17 @@ class CourseProgress:
         return unfinished[0] if unfinished else None
 
 
+PROGRESS_ROWS = select(LessonProgress).where(
+    LessonProgress.user_id == bindparam("user_id"),
+    LessonProgress.course_id.in_(bindparam("course_ids", expanding=True)),
+)
+
+
 def progress_rows(user_id: int, course_ids: list[int]) -> list[LessonProgress]:
     if not course_ids:
         return []
     return list(
-        db.session.scalars(
-            select(LessonProgress).where(
-                LessonProgress.user_id == user_id, LessonProgress.course_id.in_(course_ids)
-            )
-        )
+        db.session.scalars(PROGRESS_ROWS, {"user_id": user_id, "course_ids": list(course_ids)})
     )
 
 
