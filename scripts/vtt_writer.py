@@ -33,8 +33,15 @@ def _cut(words: list[str], count: int) -> list[str]:
     cuts = [0]
     for k in range(1, count):
         options = range(cuts[-1] + 1, len(words) - (count - k) + 1)
-        cuts.append(min(options, key=lambda i: abs(ends[i] - share * k)
-                        - (0.2 * share if words[i - 1].endswith(SOFT_BREAKS) else 0)))
+        cuts.append(
+            min(
+                options,
+                key=lambda i: (
+                    abs(ends[i] - share * k)
+                    - (0.2 * share if words[i - 1].endswith(SOFT_BREAKS) else 0)
+                ),
+            )
+        )
     cuts.append(len(words))
     return [" ".join(words[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)]
 
