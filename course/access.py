@@ -7,7 +7,7 @@ from typing import NoReturn
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment
@@ -23,16 +23,24 @@ def can_view_lessons(user, course: Course) -> bool:
 
 
 COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"))
-LESSON_BY_SLUG = select(Lesson).where(
-    Lesson.course_id == bindparam("course_id"), Lesson.slug == bindparam("slug")
+# A course and one of its lessons by their slugs in one statement (None for no such lesson).
+COURSE_AND_LESSON = (
+    select(Course, Lesson)
+    .outerjoin(Lesson, and_(Lesson.course_id == Course.id, Lesson.slug == bindparam("lesson")))
+    .where(Course.slug == bindparam("course"))
 )
 
 
 def get_published_course(slug: str) -> Course:
     course = db.session.scalar(COURSE_BY_SLUG, {"slug": slug})
+    _check_published(course)
+    return course
+
+
+def _check_published(course: Course | None) -> None:
+    """404 for no course, and for an unpublished one unless the viewer is staff."""
     if course is None or not (course.is_published or current_user.is_staff):
         abort(404)
-    return course
 
 
 def require_staff(*, admin_only: bool = False) -> None:
@@ -48,11 +56,15 @@ def get_staff_course(slug: str, *, admin_only: bool = False) -> Course:
 
 
 def get_viewable_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Lesson]:
-    """Load a lesson the current user may open; anonymous users are asked to log in."""
-    course = get_published_course(course_slug)
+    """Load a lesson the current user may open; anonymous users are asked to log in.
+
+    The checks run in get_published_course's order (no such course, then login, then no
+    such lesson, then enrollment) on one statement's answer."""
+    row = db.session.execute(COURSE_AND_LESSON, {"course": course_slug, "lesson": lesson_slug})
+    course, lesson = row.first() or (None, None)
+    _check_published(course)
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
-    lesson = db.session.scalar(LESSON_BY_SLUG, {"course_id": course.id, "slug": lesson_slug})
     if lesson is None or not (lesson.is_published or current_user.is_staff):
         abort(404)
     if not can_view_lessons(current_user, course):
