@@ -7,8 +7,8 @@ vector beside the text (PostgreSQL recomputes it on every insert or update of
 search_text, so edits need no code), and the GIN index moves to it. SQLite searches
 through FTS5 and has nothing to change.
 
-Adding a stored generated column rewrites forum_posts once, under a lock that blocks
-writes (about a second per 100,000 posts).
+Adding a stored generated column rewrites forum_posts once under an ACCESS EXCLUSIVE lock:
+forum reads and writes wait for it (about two seconds per 100,000 posts, index included).
 
 Revision ID: 0016
 Revises: 0015
