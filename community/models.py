@@ -200,9 +200,19 @@ class Member(db.Model):
     last_digest_at: Mapped[datetime | None]
 
 
+# Made by hand in migrations: the GIN index on PostgreSQL (on the expression before 0016,
+# on the stored column since) and the stored tsvector column, which SQLite does not have.
+SEARCH_INDEXES = {"ix_forum_posts_search", "ix_forum_posts_search_vector"}
+SEARCH_COLUMNS = {"search_vector"}
+
+
 def alembic_include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Hide the search structures the migration creates by hand from autogenerate, which
-    would otherwise propose dropping the FTS5 tables and the GIN index."""
-    if type_ == "table" and reflected and name and name.startswith("forum_posts_fts"):
+    """Hide the search structures the migrations create by hand from autogenerate, which
+    would otherwise propose dropping the FTS5 tables, the GIN index and the tsvector."""
+    if not reflected:
+        return True
+    if type_ == "table" and name and name.startswith("forum_posts_fts"):
         return False
-    return not (type_ == "index" and reflected and name == "ix_forum_posts_search")
+    if type_ == "column" and name in SEARCH_COLUMNS:
+        return obj.table.name != "forum_posts"
+    return not (type_ == "index" and name in SEARCH_INDEXES)

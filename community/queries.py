@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,17 @@ from functools import cache
 from typing import NamedTuple
 
 from flask import current_app, url_for
-from sqlalchemy import and_, bindparam, func, select, text
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import aliased
 
 from campus.accounts.models import STAFF_ROLES, User, staff_badge
 from campus.extensions import db
@@ -356,6 +367,7 @@ def lesson_by_id(lesson_id: int) -> Lesson | None:
 
 
 LIMIT = 30
+SOLVED_FILTERS = ("solved", "unsolved")
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -367,64 +379,150 @@ class SearchResult:
     category_title: str
 
 
-def fts5_query(q: str) -> str | None:
-    """Words as quoted FTS5 terms (AND), the last one as a prefix: no query syntax leaks."""
-    words = WORD.findall(q)[:12]
-    if not words:
-        return None
-    terms = [f'"{w}"' for w in words]
+def fts5_query(q: str) -> str:
+    """Words as quoted FTS5 terms (AND), the last one as a prefix: no query syntax leaks.
+    q has at least one word (search_posts returns early otherwise)."""
+    terms = [f'"{w}"' for w in WORD.findall(q)[:12]]
     terms[-1] += "*"
     return " ".join(terms)
 
 
-def _match_condition(q: str):
-    """A WHERE clause for posts matching q on the current database, or None for no words.
-
-    Results are newest first on both databases: ranking (ts_rank) would re-parse every
-    matching post, which at 100,000 posts costs far more than the search itself.
-    """
-    if db.engine.dialect.name == "postgresql":
-        if not WORD.search(q):
-            return None
-        # The same expression as the GIN index in the migration, so the index applies.
-        vector = func.to_tsvector(text("'english'"), Post.search_text)
-        matches = vector.op("@@")(func.websearch_to_tsquery(text("'english'"), q))
-        # MATERIALIZED fences the planner: otherwise LIMIT + ORDER BY id tempts it to walk
-        # the primary key and parse every post looking for rare matches (a second at 100k).
-        found = select(Post.id).where(matches).cte("matches").prefix_with("MATERIALIZED")
-        return Post.id.in_(select(found.c.id))
-    match = fts5_query(q)
-    if match is None:
-        return None
+def _fts5_condition():
+    """SQLite: posts whose FTS5 entry matches the parameter q (an fts5_query)."""
     fts = text("SELECT rowid FROM forum_posts_fts WHERE forum_posts_fts MATCH :q")
-    return Post.id.in_(fts.bindparams(q=match).columns(rowid=Post.id.type).subquery().select())
+    return Post.id.in_(fts.columns(rowid=Post.id.type).subquery().select())
+
+
+@dataclass(frozen=True)
+class SearchShape:
+    """What decides a search statement's SQL; the course, category and words are
+    parameters. sees_hidden is the viewer's, decided afresh on every search."""
+
+    sees_hidden: bool
+    by_category: bool
+    solved: str | None
+
+    def narrow(self, query, post):
+        """query, which has Thread and ``post`` (Post or an alias of it) in its FROM, kept
+        to the course, to what the viewer may see and to the filters."""
+        query = query.where(Thread.course_id == bindparam("course_id"))
+        if not self.sees_hidden:
+            query = query.where(Thread.is_hidden.is_(False), post.is_hidden.is_(False))
+        if self.by_category:
+            query = query.where(Thread.category_id == bindparam("category_id"))
+        if self.solved == "solved":
+            query = query.where(Thread.accepted_post_id.is_not(None))
+        elif self.solved == "unsolved":
+            query = query.where(Thread.is_question.is_(True), Thread.accepted_post_id.is_(None))
+        return query
+
+
+# PostgreSQL's first step reads at most this many of the newest posts (of any course). A
+# word in about 3% of posts or more fills a page from them (~1 µs a post); rarer words go
+# to the GIN index, whose cost grows with the number of matches, which is then small.
+RECENT_WINDOW = 1000
+
+# The stored tsvector (a generated column from migration 0016, PostgreSQL only). It is kept
+# out of the model because SQLite has no such column; only forum_posts unaliased may use it.
+SEARCH_VECTOR = literal_column("forum_posts.search_vector")
+
+
+def _window_floor():
+    """The smallest id among the RECENT_WINDOW newest posts (an index-only scan)."""
+    newest = aliased(Post)
+    window = select(newest.id).order_by(newest.id.desc()).limit(RECENT_WINDOW).subquery()
+    return select(func.min(window.c.id)).scalar_subquery()
+
+
+def _newest_matches_pg(shape: SearchShape):
+    """The ids of the LIMIT newest posts in scope matching the parameter q (plus, at
+    most, LIMIT more).
+
+    Two steps in one statement. 'recent' walks the newest RECENT_WINDOW posts newest
+    first and stops at LIMIT matches: cheap for a frequent word, which would otherwise
+    fetch thousands of matches from the index to keep 30. Every post outside the window
+    is older than every post in it, so a full page from the window is the true answer.
+    Only when it finds fewer does 'matches' run (a one-time filter: PostgreSQL skips it
+    otherwise): every match from the GIN index, then the newest LIMIT in scope. Both
+    CTEs are MATERIALIZED so the planner cannot turn the index route into a walk of the
+    primary key over every post looking for a rare word.
+    """
+    # A scalar subquery parses q once per statement. Inline, a generic plan (psycopg
+    # prepares a statement after its fifth use) parses it again for every post it checks.
+    words = select(
+        func.websearch_to_tsquery(text("'english'"), bindparam("q", type_=String))
+    ).scalar_subquery()
+    found = SEARCH_VECTOR.op("@@")(words)
+    recent = (
+        shape.narrow(
+            select(Post.id)
+            .join(Thread, Thread.id == Post.thread_id)
+            .where(Post.id >= _window_floor(), found),
+            Post,
+        )
+        .order_by(Post.id.desc())
+        .limit(LIMIT)
+        .cte("recent")
+        .prefix_with("MATERIALIZED")
+    )
+    too_few = select(func.count()).select_from(recent).scalar_subquery() < LIMIT
+    matches = (
+        select(Post.id, Post.thread_id, Post.is_hidden)
+        .where(found, too_few)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    match = aliased(Post, matches)
+    older = (
+        shape.narrow(select(match.id).join(Thread, Thread.id == match.thread_id), match)
+        .order_by(match.id.desc())
+        .limit(LIMIT)
+    )
+    return Post.id.in_(union_all(select(recent.c.id), older))
+
+
+@functools.cache
+def _search_statement(dialect: str, shape: SearchShape):
+    """The search statement for one shape, built once: building it took about a
+    millisecond of Python per search, as long as PostgreSQL took to answer it.
+
+    The final query narrows again: cheap over at most 2 x LIMIT ids on PostgreSQL, and
+    the statement that decides what the viewer sees stays whole.
+    """
+    condition = _newest_matches_pg(shape) if dialect == "postgresql" else _fts5_condition()
+    return (
+        shape.narrow(
+            select(Thread, Post, User.full_name, Category.title)
+            .join(Post, Post.thread_id == Thread.id)
+            .join(User, User.id == Post.author_id)
+            .join(Category, Category.id == Thread.category_id)
+            .where(condition),
+            Post,
+        )
+        .order_by(Post.id.desc())
+        .limit(LIMIT)
+    )
 
 
 def search_posts(
     course_id: int, user, q: str, *, category_id: int | None = None, solved: str | None = None
 ) -> list[SearchResult]:
-    """Matching posts of one course, filtered by category and solved state (one query)."""
-    condition = _match_condition(q)
-    if condition is None:
+    """Matching posts of one course, newest first, filtered by category and solved state
+    (one query).
+
+    Newest first on both databases: ranking (ts_rank) would read every matching post,
+    which at 100,000 posts costs far more than the search itself.
+    """
+    if not WORD.search(q):
         return []
-    query = (
-        select(Thread, Post, User.full_name, Category.title)
-        .join(Post, Post.thread_id == Thread.id)
-        .join(User, User.id == Post.author_id)
-        .join(Category, Category.id == Thread.category_id)
-        .where(Thread.course_id == course_id, condition)
-        .order_by(Post.id.desc())
-        .limit(LIMIT)
-    )
-    if not access.sees_hidden(user):
-        query = query.where(and_(Thread.is_hidden.is_(False), Post.is_hidden.is_(False)))
+    dialect = db.engine.dialect.name
+    solved = solved if solved in SOLVED_FILTERS else None  # a bounded number of shapes
+    shape = SearchShape(access.sees_hidden(user), category_id is not None, solved)
+    params = {"course_id": course_id, "q": q if dialect == "postgresql" else fts5_query(q)}
     if category_id is not None:
-        query = query.where(Thread.category_id == category_id)
-    if solved == "solved":
-        query = query.where(Thread.accepted_post_id.is_not(None))
-    elif solved == "unsolved":
-        query = query.where(Thread.is_question.is_(True), Thread.accepted_post_id.is_(None))
-    return [SearchResult(*row) for row in db.session.execute(query).tuples()]
+        params["category_id"] = category_id
+    rows = db.session.execute(_search_statement(dialect, shape), params).tuples()
+    return [SearchResult(*row) for row in rows]
 
 
 UNANSWERED_SHOWN = 50
