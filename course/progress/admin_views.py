@@ -3,7 +3,7 @@ learner's time-on-task ledger (CSV too). Instructors and admins both manage lear
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from campus.accounts.queries import find_user_by_email
@@ -13,22 +13,59 @@ from campus.errors import UserError, user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
 from campus.forms import EmptyForm
-from campus.timezones import zone_of
+from campus.inputs import int_arg
+from campus.timezones import moment_formatter, zone_of
 from course.access import get_course_learner, get_staff_course
 from course.progress import queries
 
 bp = Blueprint("progress_admin", __name__)
 
 
+def _list_args() -> queries.LearnerListArgs:
+    """The learner list's search, sort and page from the query string; a page that is not
+    a whole number or an unknown sort is a 400, as on the forum."""
+    sort = request.args.get("sort") or "name"
+    if sort not in queries.LEARNER_SORTS:
+        abort(400, f"'sort' must be one of: {', '.join(queries.LEARNER_SORTS)}.")
+    search = request.args.get("q", "").strip()[: queries.SEARCH_MAX_LENGTH]
+    return queries.LearnerListArgs(search, sort, int_arg("page", 1))
+
+
+def _list_state(args: queries.LearnerListArgs, page: int | None = None) -> dict:
+    """The list's query arguments, defaults left out, for links and for the forms' actions
+    (so enrolling or withdrawing goes back to the same search and page)."""
+    page = args.page if page is None else page
+    state: dict = {}
+    if args.search:
+        state["q"] = args.search
+    if args.sort != "name":
+        state["sort"] = args.sort
+    if page > 1:
+        state["page"] = page
+    return state
+
+
+def _list_url(slug: str) -> str:
+    """Where a form on the list goes back to: built from its own arguments, never a URL
+    the browser sent, so it cannot redirect off the site."""
+    return url_for("progress_admin.learners", slug=slug, **_list_state(_list_args()))
+
+
 @bp.get("/courses/<slug>/learners")
 @login_required
 def learners(slug: str):
     course = get_staff_course(slug)
+    args = _list_args()
+    page = queries.learner_page(course, args)
     return render_template(
         "course/progress/learners.html",
         course=course,
-        rows=queries.learner_rows(course),
-        withdrawn=queries.withdrawn_learners(course),
+        page=page,
+        sorts=queries.LEARNER_SORTS,
+        search_max=queries.SEARCH_MAX_LENGTH,
+        state=_list_state(args, page.page),
+        page_url=lambda n: url_for("progress_admin.learners", slug=slug, **_list_state(args, n)),
+        day=moment_formatter(current_user, "iso-date"),
         enroll_form=EnrollByEmailForm(),
         form=EmptyForm(),
     )
@@ -38,10 +75,11 @@ def learners(slug: str):
 @login_required
 def enroll_learner(slug: str):
     course = get_staff_course(slug)
+    back = _list_url(slug)
     form = EnrollByEmailForm()
     if not form.validate_on_submit():
         flash("Enter the email address of an existing account.", "error")
-        return redirect(url_for("progress_admin.learners", slug=slug))
+        return redirect(back)
     with user_errors_flashed():
         learner = find_user_by_email(form.email.data)
         if learner is None:
@@ -52,7 +90,7 @@ def enroll_learner(slug: str):
         enroll(current_user, learner, course.id, is_open=course.is_open)
         db.session.commit()
         flash(f"{learner.full_name} is enrolled in {course.title}.", "success")
-    return redirect(url_for("progress_admin.learners", slug=slug))
+    return redirect(back)
 
 
 @bp.post("/courses/<slug>/learners/<int:user_id>/withdraw")
@@ -60,6 +98,7 @@ def enroll_learner(slug: str):
 def withdraw_learner(slug: str, user_id: int):
     course = get_staff_course(slug)
     learner = get_course_learner(course, user_id)
+    back = _list_url(slug)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with user_errors_flashed():
@@ -68,7 +107,7 @@ def withdraw_learner(slug: str, user_id: int):
         )
         db.session.commit()
         flash(f"{learner.full_name} is withdrawn; their records are kept.", "success")
-    return redirect(url_for("progress_admin.learners", slug=slug))
+    return redirect(back)
 
 
 @bp.get("/courses/<slug>/learners/<int:user_id>/time-on-task")
