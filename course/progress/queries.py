@@ -15,6 +15,7 @@ from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.paging import clamp_page, page_numbers
 from campus.timezones import zone_of
 from course.models import Course, Lesson, Module
 from course.progress import rules
@@ -244,15 +245,7 @@ class LearnerPage:
 
     @property
     def page_numbers(self) -> list[int | None]:
-        """The pager's numbers: the first, the last and two either side of this page;
-        None marks a gap, so 200 pages show as 1 ... 48 49 50 51 52 ... 200."""
-        near = range(max(self.page - 2, 1), min(self.page + 2, self.pages) + 1)
-        numbers: list[int | None] = []
-        for number in sorted({1, self.pages, *near}):
-            if numbers and number - numbers[-1] > 1:
-                numbers.append(None)
-            numbers.append(number)
-        return numbers
+        return page_numbers(self.page, self.pages)
 
 
 def learner_page(course: Course, args: LearnerListArgs) -> LearnerPage:
@@ -262,8 +255,7 @@ def learner_page(course: Course, args: LearnerListArgs) -> LearnerPage:
     of those ids alone."""
     enrolled, matching, withdrawn_matching = _learner_counts(course.id, args.search)
     size = learners_per_page()
-    pages = max((matching + size - 1) // size, 1)
-    page = min(args.page, pages)  # past the last page (a learner just withdrawn): the last
+    page, pages = clamp_page(args.page, matching, size)
     result = LearnerPage(args, page, pages, enrolled, matching, withdrawn_matching)
     active_ids = withdrawn_ids = []
     if matching:

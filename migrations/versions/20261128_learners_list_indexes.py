@@ -1,5 +1,6 @@
-"""Indexes for the paged staff learner list: users by name, enrollments by course and
-status or enrolment date, progress and time on task by course and learner.
+"""Indexes for the paged staff lists: users by name, enrollments by course and status or
+enrolment date, progress and time on task by course and learner, and a course's
+certificates by issue time.
 
 Revision ID: 0016
 Revises: 0015
@@ -18,6 +19,7 @@ INDEXES = [
     ("enrollments", "ix_enrollments_course_enrolled", ["course_id", "enrolled_at", "id"]),
     ("lesson_progress", "ix_lesson_progress_course_user", ["course_id", "user_id"]),
     ("time_on_task", "ix_time_on_task_course_user", ["course_id", "user_id"]),
+    ("certificates", "ix_certificates_course_issued", ["course_id", "issued_at", "id"]),
 ]
 
 
