@@ -233,7 +233,7 @@ class LearnerPage:
     matching: int  # enrolled learners the search matches (all of them without a search)
     withdrawn_matching: int
     rows: list[LearnerRow] = field(default_factory=list)
-    withdrawn: list[tuple[User, Enrollment]] = field(default_factory=list)
+    withdrawn: list[LearnerRow] = field(default_factory=list)
 
     @property
     def first_shown(self) -> int:
