@@ -3,6 +3,8 @@ learner's time-on-task ledger (CSV too). Instructors and admins both manage lear
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -45,6 +47,17 @@ def _list_state(args: queries.LearnerListArgs, page: int | None = None) -> dict:
     return state
 
 
+PLACEHOLDER_ID = 0  # never a user's id (they start at 1): marks where each row's id goes
+
+
+def _per_learner(endpoint: str, **values) -> Callable[[int], str]:
+    """url_for once, then each row's id in its place: three url_for calls a row were a
+    third of the time a page of 50 learners took to render."""
+    path, mark, query = url_for(endpoint, user_id=PLACEHOLDER_ID, **values).partition("?")
+    head, _, tail = path.rpartition(f"/{PLACEHOLDER_ID}/")
+    return lambda user_id: f"{head}/{user_id}/{tail}{mark}{query}"
+
+
 def _list_url(slug: str) -> str:
     """Where a form on the list goes back to: built from its own arguments, never a URL
     the browser sent, so it cannot redirect off the site."""
@@ -57,15 +70,19 @@ def learners(slug: str):
     course = get_staff_course(slug)
     args = _list_args()
     page = queries.learner_page(course, args)
+    state = _list_state(args, page.page)
     return render_template(
         "course/progress/learners.html",
         course=course,
         page=page,
         sorts=queries.LEARNER_SORTS,
         search_max=queries.SEARCH_MAX_LENGTH,
-        state=_list_state(args, page.page),
+        state=state,
         page_url=lambda n: url_for("progress_admin.learners", slug=slug, **_list_state(args, n)),
         day=moment_formatter(current_user, "iso-date"),
+        ledger_url=_per_learner("progress_admin.learner_ledger", slug=slug),
+        ledger_csv_url=_per_learner("progress_admin.learner_ledger_csv", slug=slug),
+        withdraw_url=_per_learner("progress_admin.withdraw_learner", slug=slug, **state),
         enroll_form=EnrollByEmailForm(),
         form=EmptyForm(),
     )

@@ -248,3 +248,27 @@ def test_learners_are_refused_whatever_the_arguments(app, course, who):
 
 def test_anonymous_visitors_are_sent_to_log_in(client, course):
     assert client.get(LEARNERS + "?q=a&page=2").status_code == 302
+
+
+def test_each_row_links_to_its_own_ledger_and_withdraw(course, staff):
+    users = enroll_named(course, "Ann", "Bea")
+    html = page_of(staff, "?q=e")  # "Bea" and both emails ("@example.com")
+    for user in users:
+        assert f'href="{LEARNERS}/{user.id}/time-on-task"' in html
+        assert f'href="{LEARNERS}/{user.id}/time-on-task.csv"' in html
+        assert f'action="{LEARNERS}/{user.id}/withdraw?q=e"' in html
+
+
+def test_row_urls_put_the_id_in_the_right_place(app):
+    """The id goes where url_for would put it, even when the slug or search is a 0."""
+    from flask import url_for
+
+    from course.progress.admin_views import _per_learner
+
+    with app.test_request_context():
+        build = _per_learner("progress_admin.withdraw_learner", slug="0", q="/0/", page=2)
+        assert build(10) == url_for(
+            "progress_admin.withdraw_learner", slug="0", user_id=10, q="/0/", page=2
+        )
+        ledger = _per_learner("progress_admin.learner_ledger_csv", slug="0")
+        assert ledger(7) == "/courses/0/learners/7/time-on-task.csv"
