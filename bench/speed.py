@@ -3,8 +3,8 @@ latency as a share of a bare Flask template page served the same way in the same
 ceilings: the one issue 14's targets were set against, whose template is compiled on every
 request, and a strict one whose template is compiled once, about 2.5x faster), the
 heartbeat on SQLite and PostgreSQL beside a bare JSON endpoint, forum search at 100,000
-posts on SQLite (FTS5) and PostgreSQL, RSS per worker after the load, and the growth rows (query count and time
-per request at a small and a large size).
+posts on SQLite (FTS5) and PostgreSQL, RSS per worker after the load, and the growth rows
+(query count and time per request at a small and a large size).
 
     .venv/bin/python -m bench.speed                               # all but PostgreSQL
     .venv/bin/python -m bench.speed --pg-url postgresql+psycopg://postgres@127.0.0.1/<db>

@@ -134,6 +134,7 @@ def load_config(instance_path: Path) -> dict:
         "DEFAULT_TIME_ZONE": os.environ.get("DEFAULT_TIME_ZONE", "America/New_York"),
         "FORUM_POSTS_PER_PAGE": _int("FORUM_POSTS_PER_PAGE", 25),
         "FORUM_THREADS_PER_PAGE": _int("FORUM_THREADS_PER_PAGE", 30),
+        "LEARNERS_PER_PAGE": _int("LEARNERS_PER_PAGE", 50),
         "FORUM_POSTS_PER_WINDOW": _int("FORUM_POSTS_PER_WINDOW", 5),
         "FORUM_EDITS_PER_WINDOW": _int("FORUM_EDITS_PER_WINDOW", 10),
         "FORUM_POST_WINDOW_SECONDS": _int("FORUM_POST_WINDOW_SECONDS", 60),

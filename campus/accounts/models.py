@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -42,6 +42,8 @@ def staff_badge(role: str) -> str | None:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # Staff lists of a course's learners sort by name and page through them (course/progress).
+    __table_args__ = (Index("ix_users_full_name", "full_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -14,6 +14,7 @@ from campus.errors import UserError, user_errors_flashed
 from campus.exports import download_response
 from campus.extensions import db
 from campus.forms import EmptyForm
+from campus.inputs import int_arg
 from campus.storage import storage
 from course.access import get_staff_course, require_staff
 from course.certificates import board_files, queries, services
@@ -34,11 +35,14 @@ def _certificate(code: str) -> Certificate:
 @login_required
 def course_certificates(slug: str):
     course = get_staff_course(slug)
-    certificates = queries.course_certificates(course.id)
+    page = queries.certificate_page(course.id, int_arg("page", 1))
     return render_template(
         "course/certificates/admin_course.html",
         course=course,
-        certificates=certificates,
+        page=page,
+        page_url=lambda n: url_for(
+            "certificates_admin.course_certificates", slug=slug, page=n if n > 1 else None
+        ),
     )
 
 

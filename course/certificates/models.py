@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.extensions import db
@@ -41,7 +41,11 @@ class Certificate(db.Model):
     """
 
     __tablename__ = "certificates"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", "sequence"),
+        # The staff list pages through a course's certificates, newest first.
+        Index("ix_certificates_course_issued", "course_id", "issued_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)

@@ -15,6 +15,7 @@ from campus.accounts.models import User
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
 from campus.jobs.models import Job
+from campus.paging import clamp_page, page_numbers
 from campus.storage import storage
 from course import ce_rules
 from course.certificates import archive, board_files
@@ -48,6 +49,48 @@ ROSTER_COLUMNS = (
     "revoked_reason",
     "replaces_code",
 )
+
+
+CERTIFICATES_PER_PAGE = 50
+
+
+@dataclass
+class CertificatePage:
+    """One page of a course's certificates, newest first."""
+
+    certificates: list[Certificate]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * CERTIFICATES_PER_PAGE + 1 if self.certificates else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.certificates) - 1 if self.certificates else 0
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        return page_numbers(self.page, self.pages)
+
+
+def certificate_page(course_id: int, requested: int) -> CertificatePage:
+    """A page of the course's certificates in two queries (a count, then the page read
+    from the certificates(course_id, issued_at, id) index), however many were issued."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Certificate).where(Certificate.course_id == course_id)
+    )
+    page, pages = clamp_page(requested, total, CERTIFICATES_PER_PAGE)
+    certificates = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.course_id == course_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(CERTIFICATES_PER_PAGE)
+        .offset((page - 1) * CERTIFICATES_PER_PAGE)
+    ).all()
+    return CertificatePage(list(certificates), page, pages, total)
 
 
 def course_certificates(course_id: int) -> list[Certificate]:

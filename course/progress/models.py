@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.extensions import db
@@ -14,7 +14,11 @@ from campus.models import utcnow
 
 class LessonProgress(db.Model):
     __tablename__ = "lesson_progress"
-    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+    # (course, user): one page of a course's learners sums its own rows only.
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id"),
+        Index("ix_lesson_progress_course_user", "course_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -65,7 +69,11 @@ class TimeOnTask(db.Model):
     """
 
     __tablename__ = "time_on_task"
-    __table_args__ = (UniqueConstraint("user_id", "lesson_id", "day"),)
+    # (course, user): one page of a course's learners sums its own rows only.
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson_id", "day"),
+        Index("ix_time_on_task_course_user", "course_id", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

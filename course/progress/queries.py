@@ -8,12 +8,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, select
+from flask import current_app
+from sqlalchemy import bindparam, case, exists, func, or_, select
 
 from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
+from campus.paging import clamp_page, page_numbers
 from campus.timezones import zone_of
 from course.models import Course, Lesson, Module
 from course.progress import rules
@@ -178,8 +180,12 @@ REFUSALS_SHOWN = 200
 
 @dataclass
 class LearnerRow:
-    learner: User
-    enrollment: Enrollment
+    """A learner on the staff list: only the columns it shows, not whole rows."""
+
+    user_id: int
+    name: str
+    email: str
+    enrolled_at: datetime
     real_seconds: float = 0.0  # time-on-task: real viewing time
     completed_lessons: int = 0
 
@@ -200,56 +206,183 @@ class LearnerReport:
         return sum(real or 0.0 for _, _, _, real in self.days)
 
 
-def withdrawn_learners(course: Course) -> list[tuple[User, Enrollment]]:
-    """Learners withdrawn from the course (their records stay), by name, in one query."""
-    return list(
-        db.session.execute(
-            select(User, Enrollment)
-            .join(Enrollment, Enrollment.user_id == User.id)
-            .where(
-                Enrollment.course_id == course.id, Enrollment.status == EnrollmentStatus.WITHDRAWN
-            )
-            .order_by(User.full_name)
-        ).tuples()
+LEARNER_SORTS = {"name": "Name, A to Z", "recent": "Most recently enrolled"}
+SEARCH_MAX_LENGTH = 100
+WITHDRAWN_SHOWN = 50
+
+
+def learners_per_page() -> int:
+    return current_app.config["LEARNERS_PER_PAGE"]
+
+
+@dataclass(frozen=True)
+class LearnerListArgs:
+    """What staff asked of the learner list: a search by name or email, a sort, a page."""
+
+    search: str = ""
+    sort: str = "name"
+    page: int = 1
+
+
+@dataclass
+class LearnerPage:
+    """One page of a course's enrolled learners, and the first withdrawn ones that match."""
+
+    args: LearnerListArgs
+    page: int
+    pages: int
+    enrolled: int  # every enrolled learner, whatever the search
+    matching: int  # enrolled learners the search matches (all of them without a search)
+    withdrawn_matching: int
+    rows: list[LearnerRow] = field(default_factory=list)
+    withdrawn: list[LearnerRow] = field(default_factory=list)
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * learners_per_page() + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        return page_numbers(self.page, self.pages)
+
+
+def learner_page(course: Course, args: LearnerListArgs) -> LearnerPage:
+    """A page of enrolled learners with their figures, and the first withdrawn ones that
+    match, in at most four queries however many learners the course has: the counts, each
+    list's ids (from an index, never a sort of the whole course), then the rows and figures
+    of those ids alone."""
+    enrolled, matching, withdrawn_matching = _learner_counts(course.id, args.search)
+    size = learners_per_page()
+    page, pages = clamp_page(args.page, matching, size)
+    result = LearnerPage(args, page, pages, enrolled, matching, withdrawn_matching)
+    active_ids = withdrawn_ids = []
+    if matching:
+        active_ids = _page_ids(course.id, False, matching, args, (page - 1) * size, size)
+    if withdrawn_matching:
+        by_name = LearnerListArgs(args.search)
+        withdrawn_ids = _page_ids(course.id, True, withdrawn_matching, by_name, 0, WITHDRAWN_SHOWN)
+    rows = _learner_rows(course.id, active_ids + withdrawn_ids)
+    result.rows = [rows[user_id] for user_id in active_ids]
+    result.withdrawn = [rows[user_id] for user_id in withdrawn_ids]
+    return result
+
+
+# Up to this many learners the database sorts them by name faster than it walks the
+# users(full_name) index looking for them (which costs in proportion to every user on the
+# site, enrolled here or not); beyond it, the walk stops after the page and the sort would
+# read the whole course. SQLite has no statistics to choose this itself.
+SORTED_IN_MEMORY = 1_000
+
+
+def _is_withdrawn():
+    return Enrollment.status == EnrollmentStatus.WITHDRAWN
+
+
+def _matches(search: str):
+    """Name or email contains the search, any case; % and _ are matched as themselves."""
+    return or_(
+        User.full_name.icontains(search, autoescape=True),
+        User.email.icontains(search, autoescape=True),
     )
 
 
-def learner_rows(course: Course) -> list[LearnerRow]:
-    """Every enrolled learner with credited time and completed lessons, in three queries."""
-    pairs = (
-        db.session.execute(
-            select(User, Enrollment)
-            .join(Enrollment, Enrollment.user_id == User.id)
-            .where(
-                Enrollment.course_id == course.id, Enrollment.status != EnrollmentStatus.WITHDRAWN
+def _learner_counts(course_id: int, search: str) -> tuple[int, int, int]:
+    """(enrolled, enrolled matching, withdrawn matching) in one query; without a search, a
+    count over the enrollments(course_id, status) index alone."""
+    if not search:
+        by_status = dict(
+            db.session.execute(
+                select(Enrollment.status, func.count())
+                .where(Enrollment.course_id == course_id)
+                .group_by(Enrollment.status)
             )
-            .order_by(User.full_name)
+            .tuples()
+            .all()
         )
-        .tuples()
-        .all()
-    )
-    real = dict(
-        db.session.execute(
-            select(TimeOnTask.user_id, func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)))
-            .where(TimeOnTask.course_id == course.id)
-            .group_by(TimeOnTask.user_id)
+        withdrawn = by_status.pop(EnrollmentStatus.WITHDRAWN.value, 0)
+        enrolled = sum(by_status.values())
+        return enrolled, enrolled, withdrawn
+
+    def count(flag):
+        return func.count(case((flag, 1)))
+
+    match = _matches(search)
+    row = db.session.execute(
+        select(
+            count(~_is_withdrawn()),
+            count(~_is_withdrawn() & match),
+            count(_is_withdrawn() & match),
         )
-        .tuples()
-        .all()
+        .join(User, User.id == Enrollment.user_id)
+        .where(Enrollment.course_id == course_id)
+    ).one()
+    return row[0], row[1], row[2]
+
+
+def _page_ids(
+    course_id: int, withdrawn: bool, count: int, args: LearnerListArgs, offset: int, limit: int
+) -> list[int]:
+    """The user ids of one page of a list, in its order, in one indexed query."""
+    in_list = (
+        Enrollment.course_id == course_id,
+        _is_withdrawn() if withdrawn else ~_is_withdrawn(),
     )
-    completed = dict(
-        db.session.execute(
-            select(LessonProgress.user_id, func.count(LessonProgress.id))
-            .where(LessonProgress.course_id == course.id, LessonProgress.completed_at.is_not(None))
-            .group_by(LessonProgress.user_id)
+    if args.sort == "recent":  # enrollments(course_id, enrolled_at, id), newest first
+        query = (
+            select(Enrollment.user_id)
+            .where(*in_list)
+            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
         )
-        .tuples()
-        .all()
+        if args.search:
+            query = query.join(User, User.id == Enrollment.user_id)
+    elif count <= SORTED_IN_MEMORY:
+        query = (
+            select(User.id)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(*in_list)
+            .order_by(User.full_name, User.id)
+        )
+    else:  # users(full_name, id), each checked for an enrollment here
+        enrolled_here = select(Enrollment.id).where(Enrollment.user_id == User.id, *in_list)
+        query = select(User.id).where(enrolled_here.exists()).order_by(User.full_name, User.id)
+    if args.search:
+        query = query.where(_matches(args.search))
+    return list(db.session.scalars(query.offset(offset).limit(limit)))
+
+
+def _learner_rows(course_id: int, user_ids: list[int]) -> dict[int, LearnerRow]:
+    """Name, email, enrolment date, time on task and lessons complete of these learners
+    only, in one query: the figures are correlated sums over (course_id, user_id)."""
+    if not user_ids:
+        return {}
+    real = (
+        select(func.coalesce(func.sum(func.coalesce(TimeOnTask.real_seconds, 0.0)), 0.0))
+        .where(TimeOnTask.course_id == course_id, TimeOnTask.user_id == User.id)
+        .scalar_subquery()
     )
-    return [
-        LearnerRow(user, enrollment, real.get(user.id, 0.0), completed.get(user.id, 0))
-        for user, enrollment in pairs
-    ]
+    completed = (
+        select(func.count(LessonProgress.id))
+        .where(
+            LessonProgress.course_id == course_id,
+            LessonProgress.user_id == User.id,
+            LessonProgress.completed_at.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(User.id, User.full_name, User.email, Enrollment.enrolled_at, real, completed)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(
+            Enrollment.course_id == course_id,
+            Enrollment.user_id.in_(user_ids),
+            User.id.in_(user_ids),  # said twice: PostgreSQL carries no IN list across a join
+        )
+    ).tuples()
+    return {row[0]: LearnerRow(*row) for row in rows}
 
 
 def learner_report(course: Course, learner: User) -> LearnerReport:

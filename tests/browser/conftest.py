@@ -72,6 +72,15 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def audit_page(browser):
+    """A tab for pages that axe audits (tests/browser/test_accessibility.py: audit)."""
+    # axe is injected as a script tag, which the site's CSP would rightly block.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -41,14 +41,6 @@ def audit(page) -> list[str]:
     ]
 
 
-@pytest.fixture
-def audit_page(browser):
-    # axe is injected as a script tag, which the site's CSP would rightly block.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def test_pages_have_no_serious_accessibility_violations(live_server, audit_page):
     course = import_fixture_course()
     learner = make_user()

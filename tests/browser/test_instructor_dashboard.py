@@ -58,13 +58,6 @@ def _cohort(course) -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def audit_page(browser):
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def test_dashboard_is_accessible_and_reminds_in_one_click(live_server, audit_page):
     course = import_ce_course()
     _cohort(course)
