@@ -151,10 +151,7 @@ def thread_list(
         "limit": size + 1,
     }
     width = len(LISTED_THREAD_COLUMNS)
-    rows = [
-        ThreadRow(ListedThread(*row[:width]), *row[width:])
-        for row in _rows(statement, values)
-    ]
+    rows = [ThreadRow(ListedThread(*row[:width]), *row[width:]) for row in _rows(statement, values)]
     return rows[:size], len(rows) > size
 
 
