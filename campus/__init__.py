@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from campus import logs
 from campus.config import (
     PROJECT_ROOT,
     apply_cookie_prefix,
@@ -46,7 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_rate_limit_storage(app.config)
     check_media_urls(app.config)
     apply_storage_options(app.config)
-    _configure_logging(app)
+    logs.configure(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         # Not X-Forwarded-Host: no link is built from the host (campus.urls), so trusting
@@ -55,19 +54,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     return app
-
-
-def _configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
-        root.addHandler(handler)
-    root.setLevel(logging.INFO if not app.testing else logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    from campus import security_log
-
-    security_log.configure(app.testing)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import click
 from flask import g, has_request_context, request
 
+from campus.logs import StderrHandler
+
 log = logging.getLogger("campus.security")
 
 
@@ -61,7 +63,7 @@ def configure(testing: bool) -> None:
     """Lines go to stderr as bare JSON (no prefix), apart from the application log."""
     log.setLevel(logging.INFO)
     if not any(getattr(h, "_campus_security", False) for h in log.handlers):
-        handler = logging.StreamHandler()
+        handler = StderrHandler()
         handler._campus_security = True
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)

@@ -3,6 +3,7 @@ emptied between tests; a test client; a live gunicorn server for browser tests."
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
@@ -112,12 +113,37 @@ def _empty_tables(attempts: int = 3) -> None:
         _empty_tables(attempts - 1)
 
 
+@pytest.fixture(scope="session")
+def _limiter_as_bound(app) -> dict:
+    """The shared limiter as the test app bound it. Every create_app binds the one
+    module-level limiter again, and Flask-Limiter keeps some of a later app's choices (its
+    in-memory fallback, once on, stays on), so a test that builds an app would otherwise
+    hand its limiter to the tests after it."""
+    return _copied(limiter.__dict__)
+
+
+def _copied(state: dict) -> dict:
+    """Its own copy of each option dict and list that a later init_app updates in place."""
+    return {
+        name: copy.copy(value) if isinstance(value, dict | list | set) else value
+        for name, value in state.items()
+    }
+
+
+def _rebind(shared, state: dict) -> None:
+    shared.__dict__.clear()
+    shared.__dict__.update(_copied(state))
+
+
 @pytest.fixture(autouse=True)
-def _clean_state(request, app):
-    """Each test starts with empty tables, a fresh rate limiter and an app context."""
+def _clean_state(request, app, _limiter_as_bound):
+    """Each test starts with empty tables, the test app's rate limiter, fresh, and an app
+    context, and leaves the limiter as the test app bound it."""
+    _rebind(limiter, _limiter_as_bound)
     with app.app_context():
         limiter.reset()
         yield
+        _rebind(limiter, _limiter_as_bound)
         db.session.rollback()
         _empty_tables()
         db.session.remove()

@@ -34,17 +34,7 @@ def outage(monkeypatch):
 
 
 @pytest.fixture
-def own_limiter():
-    """Apps built here re-bind the shared limiter (to an unreachable Redis, say): put the
-    test app's back afterwards."""
-    saved = dict(limiter.__dict__)
-    yield
-    limiter.__dict__.clear()
-    limiter.__dict__.update(saved)
-
-
-@pytest.fixture
-def apps(own_limiter):
+def apps():
     made = []
 
     def make(**settings):
