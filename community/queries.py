@@ -151,7 +151,10 @@ def thread_list(
         "limit": size + 1,
     }
     width = len(LISTED_THREAD_COLUMNS)
-    rows = [ThreadRow(ListedThread(*row[:width]), *row[width:]) for row in _rows(statement, values)]
+    rows = [
+        ThreadRow(ListedThread(*row[:width]), *row[width:])
+        for row in _rows(statement, values).all()
+    ]
     return rows[:size], len(rows) > size
 
 
@@ -293,10 +296,10 @@ def thread_page(thread: Thread, user, page: int) -> ThreadPage:
     page = min(max(page, 1), pages)
     first = (page - 1) * size + 1
     bounds = {"thread_id": thread.id, "first": first, "last": first + size - 1}
-    posts = _post_rows(_rows(SHOWN_POSTS, bounds))
+    posts = _post_rows(_rows(SHOWN_POSTS, bounds).all())
     accepted = next((r for r in posts if r.post.id == thread.accepted_post_id), None)
     if thread.accepted_post_id and accepted is None:
-        found = _post_rows(_rows(SHOWN_POST, {"post_id": thread.accepted_post_id}))
+        found = _post_rows(_rows(SHOWN_POST, {"post_id": thread.accepted_post_id}).all())
         accepted = found[0] if found else None
     marker = _rows(READ_MARKER, {"user_id": user.id, "thread_id": thread.id}).first()
     last_read = (marker[0] or 0) if marker else 0
@@ -345,7 +348,7 @@ def lesson_threads(lesson_id: int, user) -> list[tuple[ListedThread, str]]:
     width = len(LISTED_THREAD_COLUMNS)
     return [
         (ListedThread(*row[:width]), row[width])
-        for row in _rows(statement, {"lesson_id": lesson_id})
+        for row in _rows(statement, {"lesson_id": lesson_id}).all()
     ]
 
 
