@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, bindparam, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Date, Float, bindparam, func, or_, select, text, true, update
+from sqlalchemy.orm import contains_eager
 
 from campus.accounts.models import User
 from campus.database import begin_write, insert_for, is_postgres
@@ -70,24 +70,77 @@ ENROLLMENT_FOR_UPDATE = (
 LEARNER_FOR_NO_KEY_UPDATE = (
     select(User.id).where(User.id == bindparam("user_id")).with_for_update(key_share=True)
 )
-SESSION_FOR_UPDATE = (
-    select(ViewingSession).where(ViewingSession.id == bindparam("session_id")).with_for_update()
+SESSIONS = ViewingSession.__table__
+PROGRESS = LessonProgress.__table__
+PROGRESS_COLUMNS = (
+    PROGRESS.c.id,
+    PROGRESS.c.watched_intervals,
+    PROGRESS.c.watched_seconds,
+    PROGRESS.c.viewing_seconds,
+    PROGRESS.c.position_seconds,
+    PROGRESS.c.completed_at,
 )
 PROGRESS_FOR_UPDATE = (
-    select(LessonProgress)
+    select(*PROGRESS_COLUMNS)
     .where(
-        LessonProgress.user_id == bindparam("user_id"),
-        LessonProgress.lesson_id == bindparam("lesson_id"),
+        PROGRESS.c.user_id == bindparam("user_id"),
+        PROGRESS.c.lesson_id == bindparam("lesson_id"),
     )
     .with_for_update()
-    .execution_options(populate_existing=True)
 )
+# The statements that write a beat, as Core: the ORM's unit of work (change tracking,
+# dependency sort, per-flush compilation) cost more Python than the three writes themselves.
+SESSION_UPDATE = update(SESSIONS).where(SESSIONS.c.id == bindparam("session_id"))
+PROGRESS_UPDATE = update(PROGRESS).where(PROGRESS.c.id == bindparam("progress_id"))
+# Plain SQL both databases speak: SQLAlchemy cannot cache an ON CONFLICT DO UPDATE that
+# names excluded columns, so the dialect construct was compiled again on every beat.
+LEDGER_UPSERT = text(
+    "INSERT INTO time_on_task (user_id, lesson_id, course_id, day, credited_seconds, "
+    "real_seconds) VALUES (:user_id, :lesson_id, :course_id, :day, :credited, :real) "
+    "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
+    "credited_seconds = time_on_task.credited_seconds + excluded.credited_seconds, "
+    "real_seconds = coalesce(time_on_task.real_seconds, 0.0) + excluded.real_seconds"
+).bindparams(bindparam("day", type_=Date()))
+
+
+@dataclass
+class ProgressState:
+    """The learner's row for the lesson as the beat leaves it (id None: no row yet)."""
+
+    id: int | None
+    watched_intervals: list
+    watched_seconds: float
+    viewing_seconds: float
+    position_seconds: float
+    completed_at: datetime | None
+
+
+@dataclass
+class SessionState:
+    """The beat's viewing session as read under lock, with the budgets the wall clock leaves."""
+
+    id: int
+    started_at: datetime
+    last_sequence: int
+    credited_seconds: float
+    real_seconds: float
+    counted_beats: list
+    budgets: Budgets
+
+
+@dataclass
+class Budgets:
+    """Seconds the current session may still earn: media coverage at the course's fastest
+    rate, and real viewing time at 1x (each wall_clock_budget over its own column)."""
+
+    coverage: float
+    real: float
 
 
 @dataclass
 class HeartbeatResult:
     course: Course
-    progress: LessonProgress
+    progress: ProgressState
     credited_seconds: float
     refused_seconds: float
     refusals: list[str] = field(default_factory=list)
@@ -112,12 +165,16 @@ class HeartbeatResult:
         }
 
 
+def _refuse_unless_enrolled(status: str | None) -> None:
+    if status is None or status == EnrollmentStatus.WITHDRAWN:
+        raise UserError("You are not enrolled in this course.", 403)
+
+
 def _locked_enrollment(user, course: Course) -> Enrollment:
     enrollment = db.session.scalar(
         ENROLLMENT_FOR_UPDATE, {"user_id": user.id, "course_id": course.id}
     )
-    if enrollment is None or enrollment.status == EnrollmentStatus.WITHDRAWN:
-        raise UserError("You are not enrolled in this course.", 403)
+    _refuse_unless_enrolled(enrollment.status if enrollment else None)
     return enrollment
 
 
@@ -130,22 +187,48 @@ def start_session(user, lesson: Lesson) -> ViewingSession:
     return session
 
 
-def _locked_session(user, lesson: Lesson, session_id: int) -> ViewingSession:
-    """The beat's session, after locking the learner (one row): the learner's beats are
-    serialized, so parallel tabs cannot each spend the same wall-clock budget. (Locking
-    every recent session instead made each beat scan them all.) FOR NO KEY UPDATE: rows
-    that merely reference the user are not blocked. SQLite has no row locks: its
-    BEGIN IMMEDIATE (begin_write) already serializes every writer, so it skips the lock."""
-    if is_postgres():
-        db.session.execute(LEARNER_FOR_NO_KEY_UPDATE, {"user_id": user.id}).all()
-    session = db.session.scalar(SESSION_FOR_UPDATE, {"session_id": session_id})
-    if session is None:
-        raise UserError("This viewing session does not exist.", 404)
-    if session.user_id != user.id:
-        raise UserError("This viewing session belongs to someone else.", 403)
-    if session.lesson_id != lesson.id:
-        raise UserError("This viewing session is for another lesson.", 422)
-    return session
+def _lesson_for_beat(dialect: str):
+    """The lesson with its course and the learner's enrollment status in one statement. On
+    PostgreSQL it locks the learner (FOR NO KEY UPDATE: rows that merely reference the user
+    are not blocked) and the enrollment until commit: the learner's beats are serialized, so
+    parallel tabs cannot each spend the same wall-clock budget, and a withdrawal waits for
+    the beat (or the beat for the withdrawal, and then sees it)."""
+    statement = (
+        select(Lesson, Enrollment.status)
+        .join(Lesson.course)
+        .options(contains_eager(Lesson.course))
+        .join(
+            Enrollment,
+            (Enrollment.course_id == Lesson.course_id)
+            & (Enrollment.user_id == bindparam("user_id")),
+        )
+        .where(Lesson.id == bindparam("lesson_id"))
+    )
+    if dialect != "postgresql":
+        return statement
+    return statement.join(User, User.id == Enrollment.user_id).with_for_update(
+        key_share=True, of=[User.__table__, Enrollment.__table__]
+    )
+
+
+def lesson_for_heartbeat(user, lesson_id: int) -> Lesson | None:
+    """The lesson (course loaded) when ``user`` is enrolled in its course, else None; the
+    caller then tells a missing lesson (404) from a missing enrollment (403).
+
+    Opens the write transaction first (SQLite: begin_write) and locks as record_heartbeat
+    does, so the enrollment read is the one the beat is recorded under; a withdrawal
+    committed before it refuses this very beat. Whether the lesson is published is the
+    caller's check, as for every other lesson lookup."""
+    begin_write()
+    row = db.session.execute(
+        _prepared("lesson_for_beat", _lesson_for_beat),
+        {"user_id": user.id, "lesson_id": lesson_id},
+    ).first()
+    if row is None:
+        return None
+    lesson, status = row
+    _refuse_unless_enrolled(status)
+    return lesson
 
 
 def _elapsed_seconds(dialect: str, moment, column):
@@ -155,13 +238,19 @@ def _elapsed_seconds(dialect: str, moment, column):
     return func.extract("epoch", moment - column)
 
 
-@dataclass
-class Budgets:
-    """Seconds the current session may still earn: media coverage at the course's fastest
-    rate, and real viewing time at 1x (each wall_clock_budget over its own column)."""
+def _budget_parameters(user_id: int, session_id: int, now: datetime, max_rate: float, grace):
+    return {
+        "user_id": user_id,
+        "session_id": session_id,
+        "now": now,
+        "since": now - SESSION_WINDOW,
+        "max_rate": max_rate,
+        "grace": grace,
+    }
 
-    coverage: float
-    real: float
+
+def _budgets(media, real_left) -> Budgets:
+    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
 
 
 def session_budgets(
@@ -170,23 +259,19 @@ def session_budgets(
     """wall_clock_budget over the learner's recent sessions, computed by the database in
     one aggregate query: for every session start T up to the current one, (now - T + grace)
     x rate minus what sessions begun at or after T earned (window sums), the least of all."""
+    parameters = _budget_parameters(user.id, session.id, now, max_rate, grace)
+    parameters["current_start"] = session.started_at
     media, real_left = db.session.execute(
-        _prepared("session_budgets", _budget_statement),
-        {
-            "user_id": user.id,
-            "session_id": session.id,
-            "now": now,
-            "since": now - SESSION_WINDOW,
-            "current_start": session.started_at,
-            "max_rate": max_rate,
-            "grace": grace,
-        },
+        _prepared("session_budgets", _budget_statement), parameters
     ).one()
-    return Budgets(max(float(media or 0.0), 0.0), max(float(real_left or 0.0), 0.0))
+    return _budgets(media, real_left)
 
 
-def _budget_statement(dialect: str):
-    """session_budgets' query, with its inputs as bound parameters."""
+def _budget_statement(dialect: str, current_start=None):
+    """session_budgets' query, with its inputs as bound parameters (``current_start``, the
+    current session's start, a parameter unless given as SQL)."""
+    if current_start is None:
+        current_start = bindparam("current_start", type_=UTCDateTime())
     moment = bindparam("now", type_=UTCDateTime())
     session_id = bindparam("session_id")
     newest_first = ViewingSession.started_at.desc()  # RANGE frame: ties count as later
@@ -212,9 +297,65 @@ def _budget_statement(dialect: str):
     elapsed = _elapsed_seconds(dialect, moment, recent.c.started_at)
     allowed = _at_least_zero(dialect, elapsed) + bindparam("grace", type_=Float())
     return select(
-        func.min(allowed * bindparam("max_rate", type_=Float()) - recent.c.media),
-        func.min(allowed - recent.c.real),
-    ).where(recent.c.started_at <= bindparam("current_start", type_=UTCDateTime()))
+        func.min(allowed * bindparam("max_rate", type_=Float()) - recent.c.media).label(
+            "media_left"
+        ),
+        func.min(allowed - recent.c.real).label("real_left"),
+    ).where(recent.c.started_at <= current_start)
+
+
+def _session_with_budgets(dialect: str):
+    """The beat's session (locked until commit) and session_budgets' two figures, in one
+    statement: the budget's current start is the session's own, read by the database."""
+    current_start = (
+        select(SESSIONS.c.started_at)
+        .where(SESSIONS.c.id == bindparam("session_id"))
+        .scalar_subquery()
+    )
+    budgets = _budget_statement(dialect, current_start).subquery()
+    return (
+        select(
+            SESSIONS.c.id,
+            SESSIONS.c.user_id,
+            SESSIONS.c.lesson_id,
+            SESSIONS.c.started_at,
+            SESSIONS.c.last_sequence,
+            SESSIONS.c.credited_seconds,
+            SESSIONS.c.real_seconds,
+            SESSIONS.c.counted_beats,
+            budgets.c.media_left,
+            budgets.c.real_left,
+        )
+        .select_from(SESSIONS.join(budgets, true()))
+        .where(SESSIONS.c.id == bindparam("session_id"))
+        .with_for_update(of=SESSIONS)
+    )
+
+
+def _locked_session(user, lesson: Lesson, session_id: int, now: datetime) -> SessionState:
+    """The beat's session and its budgets, under the learner's lock (taken by
+    lesson_for_heartbeat or record_heartbeat; SQLite's BEGIN IMMEDIATE serializes every
+    writer, so it needs no row locks)."""
+    parameters = _budget_parameters(
+        user.id, session_id, now, lesson.course.max_playback_rate, GRACE_SECONDS
+    )
+    row = db.session.execute(_prepared("session_with_budgets", _session_with_budgets), parameters)
+    row = row.first()
+    if row is None:
+        raise UserError("This viewing session does not exist.", 404)
+    if row.user_id != user.id:
+        raise UserError("This viewing session belongs to someone else.", 403)
+    if row.lesson_id != lesson.id:
+        raise UserError("This viewing session is for another lesson.", 422)
+    return SessionState(
+        id=row.id,
+        started_at=row.started_at,
+        last_sequence=row.last_sequence,
+        credited_seconds=row.credited_seconds,
+        real_seconds=row.real_seconds,
+        counted_beats=row.counted_beats or [],
+        budgets=_budgets(row.media_left, row.real_left),
+    )
 
 
 def _at_least_zero(dialect: str, value):
@@ -250,13 +391,25 @@ def wall_clock_budget(
     return max(budget, 0.0) if budget != float("inf") else 0.0
 
 
-def _locked_progress(user, lesson: Lesson) -> LessonProgress:
+def _progress_state(row) -> ProgressState:
+    return ProgressState(
+        id=row.id,
+        watched_intervals=row.watched_intervals or [],
+        watched_seconds=row.watched_seconds,
+        viewing_seconds=row.viewing_seconds,
+        position_seconds=row.position_seconds,
+        completed_at=row.completed_at,
+    )
+
+
+def _locked_progress(user, lesson: Lesson) -> ProgressState:
     """The learner's row for the lesson, created if missing, locked until commit."""
     keys = {"user_id": user.id, "lesson_id": lesson.id}
-    progress = db.session.scalar(PROGRESS_FOR_UPDATE, keys)
-    if progress is None:
+    connection = db.session.connection()
+    row = connection.execute(PROGRESS_FOR_UPDATE, keys).first()
+    if row is None:
         now = utcnow()
-        db.session.execute(
+        connection.execute(
             insert_for(LessonProgress)
             .values(
                 user_id=user.id,
@@ -271,22 +424,24 @@ def _locked_progress(user, lesson: Lesson) -> LessonProgress:
             )
             .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
         )
-        progress = db.session.scalar(PROGRESS_FOR_UPDATE, keys)
-    return progress
+        row = connection.execute(PROGRESS_FOR_UPDATE, keys).first()
+    return _progress_state(row)
 
 
-def _current_progress(user, lesson: Lesson) -> LessonProgress:
-    """The learner's row as it stands, or an unsaved empty one when there is none yet."""
-    progress = db.session.scalar(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+def _current_progress(user, lesson: Lesson) -> ProgressState:
+    """The learner's row as it stands, or an empty one (no id) when there is none yet."""
+    row = (
+        db.session.connection()
+        .execute(
+            select(*PROGRESS_COLUMNS).where(
+                PROGRESS.c.user_id == user.id, PROGRESS.c.lesson_id == lesson.id
+            )
         )
+        .first()
     )
-    if progress is None:
-        progress = LessonProgress(
-            watched_intervals=[], watched_seconds=0.0, viewing_seconds=0.0, position_seconds=0.0
-        )
-    return progress
+    if row is None:
+        return ProgressState(None, [], 0.0, 0.0, 0.0, None)
+    return _progress_state(row)
 
 
 def _real_today(user, course: Course, day) -> float:
@@ -299,8 +454,9 @@ def _real_today(user, course: Course, day) -> float:
 
 
 def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> None:
-    db.session.execute(
-        _prepared("ledger_upsert", _ledger_upsert),
+    """Add to the learner's row for the lesson and day, creating it if missing."""
+    db.session.connection().execute(
+        LEDGER_UPSERT,
         {
             "user_id": user.id,
             "lesson_id": lesson.id,
@@ -308,28 +464,6 @@ def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> No
             "day": day,
             "credited": seconds,
             "real": real,
-        },
-    )
-
-
-def _ledger_upsert(dialect: str):
-    """Add to the learner's row for the lesson and day, creating it if missing."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    columns = TimeOnTask.__table__.c
-    statement = module.insert(TimeOnTask.__table__).values(
-        user_id=bindparam("user_id"),
-        lesson_id=bindparam("lesson_id"),
-        course_id=bindparam("course_id"),
-        day=bindparam("day", type_=columns.day.type),
-        credited_seconds=bindparam("credited", type_=Float()),
-        real_seconds=bindparam("real", type_=Float()),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["user_id", "lesson_id", "day"],
-        set_={
-            "credited_seconds": columns.credited_seconds + statement.excluded.credited_seconds,
-            "real_seconds": func.coalesce(columns.real_seconds, 0.0)
-            + statement.excluded.real_seconds,
         },
     )
 
@@ -348,12 +482,12 @@ class Credit:
 
 
 def _real_seconds(
-    session: ViewingSession, beat: Heartbeat, claimed: iv.IntervalSet, budget: float
+    session: SessionState, beat: Heartbeat, claimed: iv.IntervalSet, budget: float
 ) -> float:
     """Real playing time of the beat: media played / rate, bounded by the wall clock at 1x
     over all the learner's recent sessions, and zero for a beat number already counted."""
     slot = [(float(beat.sequence), float(beat.sequence + 1))]
-    if not iv.subtract(slot, session.counted_beats or []):
+    if not iv.subtract(slot, session.counted_beats):
         return 0.0
     played = iv.measure(claimed) / beat.rate
     return min(played, budget)
@@ -362,7 +496,7 @@ def _real_seconds(
 def _plausible(
     user,
     lesson: Lesson,
-    session: ViewingSession,
+    session: SessionState,
     beat: Heartbeat,
     claimed: iv.IntervalSet,
     new: iv.IntervalSet,
@@ -376,7 +510,7 @@ def _plausible(
         _refuse(refusals, "rate_above_course_maximum", new)
         return Credit([])
     # Whole seconds, so what is kept stays on the grid snap() put the beat on.
-    budgets = session_budgets(user, session, now, max_rate)
+    budgets = session.budgets
     kept, rest = iv.take(new, math.floor(budgets.coverage + 1e-9))
     _refuse(refusals, "faster_than_wall_clock", rest)
     real = _real_seconds(session, beat, claimed, budgets.real)
@@ -394,6 +528,21 @@ def record_heartbeat(
 ) -> HeartbeatResult:
     """Merge a heartbeat into the learner's progress; constant queries, safe under concurrency.
 
+    Checks the enrollment and takes the learner's lock itself; the progress API has done
+    both in its lesson lookup (lesson_for_heartbeat) and calls record_enrolled_heartbeat.
+    """
+    begin_write()
+    _locked_enrollment(user, lesson.course)
+    if is_postgres():
+        db.session.execute(LEARNER_FOR_NO_KEY_UPDATE, {"user_id": user.id}).all()
+    return record_enrolled_heartbeat(user, lesson, beat, now)
+
+
+def record_enrolled_heartbeat(
+    user, lesson: Lesson, beat: Heartbeat, now: datetime | None = None
+) -> HeartbeatResult:
+    """record_heartbeat once the enrollment is checked and the learner locked.
+
     Only playback moves the resume point. A beat whose intervals, clamped to the media,
     cover no time (a page opened at ?t=..., a seek while paused) changes nothing: no
     progress row is created, and an existing row keeps its position and updated_at. A beat
@@ -401,18 +550,17 @@ def record_heartbeat(
     unless a later beat of the same session already did (see _update_position).
     """
     now = now or utcnow()
-    begin_write()
-    _locked_enrollment(user, lesson.course)
-    session = _locked_session(user, lesson, beat.session_id)
+    session = _locked_session(user, lesson, beat.session_id, now)
     duration = lesson.duration_seconds
     claimed = iv.snap(iv.clamp(beat.intervals, 0.0, duration), duration)
     if iv.measure(claimed) <= 0:
-        session.last_beat_at = now
-        db.session.flush()
+        db.session.connection().execute(
+            SESSION_UPDATE, {"session_id": session.id, "last_beat_at": now}
+        )
         return HeartbeatResult(lesson.course, _current_progress(user, lesson), 0.0, 0.0)
     progress = _locked_progress(user, lesson)
     # A row saved before whole-second credit is put on the grid at its next beat.
-    watched = iv.snap(progress.watched_intervals or [], duration)
+    watched = iv.snap(progress.watched_intervals, duration)
     new = iv.subtract(claimed, watched)
     refusals: list = []
     credit = _plausible(user, lesson, session, beat, claimed, new, now, refusals)
@@ -422,19 +570,47 @@ def record_heartbeat(
     credited = max(progress.watched_seconds - iv.measure(watched), 0.0)
     if credit.real > 0:
         slot = [(beat.sequence, beat.sequence + 1)]
-        session.counted_beats = iv.as_json(iv.union(session.counted_beats or [], slot))
+        session.counted_beats = iv.as_json(iv.union(session.counted_beats, slot))
         session.real_seconds += credit.real
         progress.viewing_seconds += credit.real
-    _update_position(progress, session, beat, now)
+    _update_position(progress, session, beat)
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited
     if credited > 0 or credit.real > 0:
         _add_to_ledger(user, lesson, local_date(now, user), credited, credit.real)
+    _save(progress, session, now)
     _log_refusals(user, lesson, session, beat, refusals, now)
-    db.session.flush()
     refused = sum(iv.measure(parts) for _, parts in refusals)
     return HeartbeatResult(
         lesson.course, progress, credited, refused, [reason for reason, _ in refusals]
+    )
+
+
+def _save(progress: ProgressState, session: SessionState, now: datetime) -> None:
+    """Write the beat's progress row and session (a beat that played always changes both)."""
+    connection = db.session.connection()
+    connection.execute(
+        PROGRESS_UPDATE,
+        {
+            "progress_id": progress.id,
+            "watched_intervals": progress.watched_intervals,
+            "watched_seconds": progress.watched_seconds,
+            "viewing_seconds": progress.viewing_seconds,
+            "position_seconds": progress.position_seconds,
+            "completed_at": progress.completed_at,
+            "updated_at": now,
+        },
+    )
+    connection.execute(
+        SESSION_UPDATE,
+        {
+            "session_id": session.id,
+            "last_beat_at": now,
+            "last_sequence": session.last_sequence,
+            "credited_seconds": session.credited_seconds,
+            "real_seconds": session.real_seconds,
+            "counted_beats": session.counted_beats,
+        },
     )
 
 
@@ -453,20 +629,18 @@ def _log_refusals(user, lesson, session, beat: Heartbeat, refusals: list, now) -
                 created_at=now,
             )
         )
+    if refusals:
+        db.session.flush()
 
 
-def _update_position(
-    progress: LessonProgress, session: ViewingSession, beat: Heartbeat, now: datetime
-) -> None:
+def _update_position(progress: ProgressState, session: SessionState, beat: Heartbeat) -> None:
     """Later beats of a session move the resume point; a late retry of an older one does not."""
-    session.last_beat_at = now
     if beat.sequence >= session.last_sequence:
         session.last_sequence = beat.sequence
         progress.position_seconds = beat.position
-    progress.updated_at = now
 
 
-def _maybe_complete(progress: LessonProgress, lesson: Lesson, now: datetime) -> None:
+def _maybe_complete(progress: ProgressState, lesson: Lesson, now: datetime) -> None:
     """Complete once coverage and real viewing time both reach the threshold."""
     if progress.completed_at is None and rules.is_complete(
         lesson.course, lesson.duration_seconds, progress.watched_seconds, progress.viewing_seconds
