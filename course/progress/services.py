@@ -115,6 +115,9 @@ class ProgressState:
     completed_at: datetime | None
 
 
+NO_PROGRESS = ProgressState(None, [], 0.0, 0.0, 0.0, None)
+
+
 @dataclass
 class SessionState:
     """The beat's viewing session as read under lock, with the budgets the wall clock leaves."""
@@ -304,15 +307,21 @@ def _budget_statement(dialect: str, current_start=None):
     ).where(recent.c.started_at <= current_start)
 
 
-def _session_with_budgets(dialect: str):
-    """The beat's session (locked until commit) and session_budgets' two figures, in one
-    statement: the budget's current start is the session's own, read by the database."""
+def _beat_rows(dialect: str):
+    """The beat's session and the learner's progress row for the lesson (each locked until
+    commit; the progress row may not exist yet) and session_budgets' two figures, in one
+    statement: the budget's current start is the session's own, read by the database.
+
+    It runs after the learner's lock is taken, so its snapshot holds every earlier beat of
+    the learner: the budget's sums are never read from before a beat that was waited for."""
     current_start = (
         select(SESSIONS.c.started_at)
         .where(SESSIONS.c.id == bindparam("session_id"))
         .scalar_subquery()
     )
     budgets = _budget_statement(dialect, current_start).subquery()
+    # A locking subquery, since PostgreSQL cannot lock the nullable side of an outer join.
+    progress = PROGRESS_FOR_UPDATE.subquery("progress")
     return (
         select(
             SESSIONS.c.id,
@@ -325,21 +334,25 @@ def _session_with_budgets(dialect: str):
             SESSIONS.c.counted_beats,
             budgets.c.media_left,
             budgets.c.real_left,
+            *(column.label(f"progress_{column.name}") for column in progress.c),
         )
-        .select_from(SESSIONS.join(budgets, true()))
+        .select_from(SESSIONS.join(budgets, true()).outerjoin(progress, true()))
         .where(SESSIONS.c.id == bindparam("session_id"))
         .with_for_update(of=SESSIONS)
     )
 
 
-def _locked_session(user, lesson: Lesson, session_id: int, now: datetime) -> SessionState:
-    """The beat's session and its budgets, under the learner's lock (taken by
-    lesson_for_heartbeat or record_heartbeat; SQLite's BEGIN IMMEDIATE serializes every
-    writer, so it needs no row locks)."""
+def _locked_rows(
+    user, lesson: Lesson, session_id: int, now: datetime
+) -> tuple[SessionState, ProgressState | None]:
+    """The beat's session with its budgets, and the progress row if there is one, under the
+    learner's lock (taken by lesson_for_heartbeat or record_heartbeat; SQLite's BEGIN
+    IMMEDIATE serializes every writer, so it needs no row locks)."""
     parameters = _budget_parameters(
         user.id, session_id, now, lesson.course.max_playback_rate, GRACE_SECONDS
     )
-    row = db.session.execute(_prepared("session_with_budgets", _session_with_budgets), parameters)
+    parameters["lesson_id"] = lesson.id
+    row = db.session.connection().execute(_prepared("beat_rows", _beat_rows), parameters)
     row = row.first()
     if row is None:
         raise UserError("This viewing session does not exist.", 404)
@@ -347,7 +360,7 @@ def _locked_session(user, lesson: Lesson, session_id: int, now: datetime) -> Ses
         raise UserError("This viewing session belongs to someone else.", 403)
     if row.lesson_id != lesson.id:
         raise UserError("This viewing session is for another lesson.", 422)
-    return SessionState(
+    session = SessionState(
         id=row.id,
         started_at=row.started_at,
         last_sequence=row.last_sequence,
@@ -356,6 +369,17 @@ def _locked_session(user, lesson: Lesson, session_id: int, now: datetime) -> Ses
         counted_beats=row.counted_beats or [],
         budgets=_budgets(row.media_left, row.real_left),
     )
+    if row.progress_id is None:
+        return session, None
+    progress = ProgressState(
+        id=row.progress_id,
+        watched_intervals=row.progress_watched_intervals or [],
+        watched_seconds=row.progress_watched_seconds,
+        viewing_seconds=row.progress_viewing_seconds,
+        position_seconds=row.progress_position_seconds,
+        completed_at=row.progress_completed_at,
+    )
+    return session, progress
 
 
 def _at_least_zero(dialect: str, value):
@@ -391,7 +415,27 @@ def wall_clock_budget(
     return max(budget, 0.0) if budget != float("inf") else 0.0
 
 
-def _progress_state(row) -> ProgressState:
+def _new_progress(user, lesson: Lesson) -> ProgressState:
+    """The learner's first row for the lesson, created now and locked until commit."""
+    keys = {"user_id": user.id, "lesson_id": lesson.id}
+    connection = db.session.connection()
+    now = utcnow()
+    connection.execute(
+        insert_for(LessonProgress)
+        .values(
+            user_id=user.id,
+            lesson_id=lesson.id,
+            course_id=lesson.course_id,
+            watched_intervals=[],
+            watched_seconds=0.0,
+            viewing_seconds=0.0,
+            position_seconds=0.0,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
+    )
+    row = connection.execute(PROGRESS_FOR_UPDATE, keys).one()
     return ProgressState(
         id=row.id,
         watched_intervals=row.watched_intervals or [],
@@ -400,48 +444,6 @@ def _progress_state(row) -> ProgressState:
         position_seconds=row.position_seconds,
         completed_at=row.completed_at,
     )
-
-
-def _locked_progress(user, lesson: Lesson) -> ProgressState:
-    """The learner's row for the lesson, created if missing, locked until commit."""
-    keys = {"user_id": user.id, "lesson_id": lesson.id}
-    connection = db.session.connection()
-    row = connection.execute(PROGRESS_FOR_UPDATE, keys).first()
-    if row is None:
-        now = utcnow()
-        connection.execute(
-            insert_for(LessonProgress)
-            .values(
-                user_id=user.id,
-                lesson_id=lesson.id,
-                course_id=lesson.course_id,
-                watched_intervals=[],
-                watched_seconds=0.0,
-                viewing_seconds=0.0,
-                position_seconds=0.0,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "lesson_id"])
-        )
-        row = connection.execute(PROGRESS_FOR_UPDATE, keys).first()
-    return _progress_state(row)
-
-
-def _current_progress(user, lesson: Lesson) -> ProgressState:
-    """The learner's row as it stands, or an empty one (no id) when there is none yet."""
-    row = (
-        db.session.connection()
-        .execute(
-            select(*PROGRESS_COLUMNS).where(
-                PROGRESS.c.user_id == user.id, PROGRESS.c.lesson_id == lesson.id
-            )
-        )
-        .first()
-    )
-    if row is None:
-        return ProgressState(None, [], 0.0, 0.0, 0.0, None)
-    return _progress_state(row)
 
 
 def _real_today(user, course: Course, day) -> float:
@@ -550,15 +552,15 @@ def record_enrolled_heartbeat(
     unless a later beat of the same session already did (see _update_position).
     """
     now = now or utcnow()
-    session = _locked_session(user, lesson, beat.session_id, now)
+    session, progress = _locked_rows(user, lesson, beat.session_id, now)
     duration = lesson.duration_seconds
     claimed = iv.snap(iv.clamp(beat.intervals, 0.0, duration), duration)
     if iv.measure(claimed) <= 0:
         db.session.connection().execute(
             SESSION_UPDATE, {"session_id": session.id, "last_beat_at": now}
         )
-        return HeartbeatResult(lesson.course, _current_progress(user, lesson), 0.0, 0.0)
-    progress = _locked_progress(user, lesson)
+        return HeartbeatResult(lesson.course, progress or NO_PROGRESS, 0.0, 0.0)
+    progress = progress or _new_progress(user, lesson)
     # A row saved before whole-second credit is put on the grid at its next beat.
     watched = iv.snap(progress.watched_intervals, duration)
     new = iv.subtract(claimed, watched)
