@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Date, Float, bindparam, func, or_, select, text, true, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, load_only
 
 from campus.accounts.models import User
 from campus.database import begin_write, insert_for, is_postgres
@@ -199,7 +199,11 @@ def _lesson_for_beat(dialect: str):
     statement = (
         select(Lesson, Enrollment.status)
         .join(Lesson.course)
-        .options(contains_eager(Lesson.course))
+        .options(
+            # What a beat reads (rules read the course's settings): not the pages' texts.
+            load_only(Lesson.course_id, Lesson.duration_seconds, Lesson.is_published),
+            contains_eager(Lesson.course).load_only(Course.settings, Course.is_published),
+        )
         .join(
             Enrollment,
             (Enrollment.course_id == Lesson.course_id)
