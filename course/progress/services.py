@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Date, Float, bindparam, func, or_, select, text, true, update
+from sqlalchemy import JSON, Date, Float, Integer, bindparam, func, or_, select, text, true, update
 from sqlalchemy.orm import contains_eager, load_only
 
 from campus.accounts.models import User
@@ -89,9 +89,36 @@ PROGRESS_FOR_UPDATE = (
     .with_for_update()
 )
 # The statements that write a beat, as Core: the ORM's unit of work (change tracking,
-# dependency sort, per-flush compilation) cost more Python than the three writes themselves.
-SESSION_UPDATE = update(SESSIONS).where(SESSIONS.c.id == bindparam("session_id"))
-PROGRESS_UPDATE = update(PROGRESS).where(PROGRESS.c.id == bindparam("progress_id"))
+# dependency sort, per-flush compilation) cost more Python than the writes themselves.
+PROGRESS_UPDATE = (
+    update(PROGRESS)
+    .where(PROGRESS.c.id == bindparam("progress_id"))
+    .values(
+        watched_intervals=bindparam("watched_intervals"),
+        watched_seconds=bindparam("watched_seconds"),
+        viewing_seconds=bindparam("viewing_seconds"),
+        position_seconds=bindparam("position_seconds"),
+        completed_at=bindparam("completed_at"),
+        updated_at=bindparam("now"),
+    )
+)
+SESSION_UPDATE = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("session_id"))
+    .values(
+        last_beat_at=bindparam("now"),
+        last_sequence=bindparam("last_sequence"),
+        credited_seconds=bindparam("session_credited"),
+        real_seconds=bindparam("session_real"),
+        counted_beats=bindparam("counted_beats"),
+    )
+)
+# A beat that covered no time only says the session is alive.
+SESSION_SEEN = (
+    update(SESSIONS)
+    .where(SESSIONS.c.id == bindparam("session_id"))
+    .values(last_beat_at=bindparam("now"))
+)
 # Plain SQL both databases speak: SQLAlchemy cannot cache an ON CONFLICT DO UPDATE that
 # names excluded columns, so the dialect construct was compiled again on every beat.
 LEDGER_UPSERT = text(
@@ -101,6 +128,43 @@ LEDGER_UPSERT = text(
     "credited_seconds = time_on_task.credited_seconds + excluded.credited_seconds, "
     "real_seconds = coalesce(time_on_task.real_seconds, 0.0) + excluded.real_seconds"
 ).bindparams(bindparam("day", type_=Date()))
+# PostgreSQL writes the whole beat in one statement (one round trip, not three): the two
+# updates as data-modifying CTEs beside the ledger upsert, which adds a row only for a
+# beat that earned something.
+BEAT_WRITE_POSTGRESQL = text(
+    "WITH progress_write AS (UPDATE lesson_progress SET "
+    "watched_intervals = :watched_intervals, watched_seconds = :watched_seconds, "
+    "viewing_seconds = :viewing_seconds, position_seconds = :position_seconds, "
+    "completed_at = :completed_at, updated_at = :now WHERE id = :progress_id), "
+    "session_write AS (UPDATE viewing_sessions SET last_beat_at = :now, "
+    "last_sequence = :last_sequence, credited_seconds = :session_credited, "
+    "real_seconds = :session_real, counted_beats = :counted_beats WHERE id = :session_id) "
+    "INSERT INTO time_on_task (user_id, lesson_id, course_id, day, credited_seconds, "
+    "real_seconds) SELECT :user_id, :lesson_id, :course_id, :day, :credited, :real "
+    "WHERE :credited > 0 OR :real > 0 "
+    "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
+    "credited_seconds = time_on_task.credited_seconds + excluded.credited_seconds, "
+    "real_seconds = coalesce(time_on_task.real_seconds, 0.0) + excluded.real_seconds"
+).bindparams(
+    bindparam("watched_intervals", type_=JSON()),
+    bindparam("counted_beats", type_=JSON()),
+    bindparam("completed_at", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("day", type_=Date()),
+    bindparam("credited", type_=Float()),
+    bindparam("real", type_=Float()),
+    bindparam("watched_seconds", type_=Float()),
+    bindparam("viewing_seconds", type_=Float()),
+    bindparam("position_seconds", type_=Float()),
+    bindparam("session_credited", type_=Float()),
+    bindparam("session_real", type_=Float()),
+    bindparam("last_sequence", type_=Integer()),
+    bindparam("progress_id", type_=Integer()),
+    bindparam("session_id", type_=Integer()),
+    bindparam("user_id", type_=Integer()),
+    bindparam("lesson_id", type_=Integer()),
+    bindparam("course_id", type_=Integer()),
+)
 
 
 @dataclass
@@ -459,21 +523,6 @@ def _real_today(user, course: Course, day) -> float:
     )
 
 
-def _add_to_ledger(user, lesson: Lesson, day, seconds: float, real: float) -> None:
-    """Add to the learner's row for the lesson and day, creating it if missing."""
-    db.session.connection().execute(
-        LEDGER_UPSERT,
-        {
-            "user_id": user.id,
-            "lesson_id": lesson.id,
-            "course_id": lesson.course_id,
-            "day": day,
-            "credited": seconds,
-            "real": real,
-        },
-    )
-
-
 def _refuse(refusals: list, reason: str, intervals: iv.IntervalSet) -> None:
     if iv.measure(intervals) > 0:
         refusals.append((reason, intervals))
@@ -560,9 +609,7 @@ def record_enrolled_heartbeat(
     duration = lesson.duration_seconds
     claimed = iv.snap(iv.clamp(beat.intervals, 0.0, duration), duration)
     if iv.measure(claimed) <= 0:
-        db.session.connection().execute(
-            SESSION_UPDATE, {"session_id": session.id, "last_beat_at": now}
-        )
+        db.session.connection().execute(SESSION_SEEN, {"session_id": session.id, "now": now})
         return HeartbeatResult(lesson.course, progress or NO_PROGRESS, 0.0, 0.0)
     progress = progress or _new_progress(user, lesson)
     # A row saved before whole-second credit is put on the grid at its next beat.
@@ -582,9 +629,7 @@ def record_enrolled_heartbeat(
     _update_position(progress, session, beat)
     _maybe_complete(progress, lesson, now)
     session.credited_seconds += credited
-    if credited > 0 or credit.real > 0:
-        _add_to_ledger(user, lesson, local_date(now, user), credited, credit.real)
-    _save(progress, session, now)
+    _save(user, lesson, progress, session, now, credited, credit.real)
     _log_refusals(user, lesson, session, beat, refusals, now)
     refused = sum(iv.measure(parts) for _, parts in refusals)
     return HeartbeatResult(
@@ -592,32 +637,46 @@ def record_enrolled_heartbeat(
     )
 
 
-def _save(progress: ProgressState, session: SessionState, now: datetime) -> None:
-    """Write the beat's progress row and session (a beat that played always changes both)."""
+def _save(
+    user,
+    lesson: Lesson,
+    progress: ProgressState,
+    session: SessionState,
+    now: datetime,
+    credited: float,
+    real: float,
+) -> None:
+    """Write the beat's progress row and session (a beat that played always changes both)
+    and add what it earned to the ledger: three statements, or on PostgreSQL one."""
+    earned = credited > 0 or real > 0
+    values = {
+        "progress_id": progress.id,
+        "watched_intervals": progress.watched_intervals,
+        "watched_seconds": progress.watched_seconds,
+        "viewing_seconds": progress.viewing_seconds,
+        "position_seconds": progress.position_seconds,
+        "completed_at": progress.completed_at,
+        "now": now,
+        "session_id": session.id,
+        "last_sequence": session.last_sequence,
+        "session_credited": session.credited_seconds,
+        "session_real": session.real_seconds,
+        "counted_beats": session.counted_beats,
+        "user_id": user.id,
+        "lesson_id": lesson.id,
+        "course_id": lesson.course_id,
+        "day": local_date(now, user) if earned else None,
+        "credited": credited,
+        "real": real,
+    }
     connection = db.session.connection()
-    connection.execute(
-        PROGRESS_UPDATE,
-        {
-            "progress_id": progress.id,
-            "watched_intervals": progress.watched_intervals,
-            "watched_seconds": progress.watched_seconds,
-            "viewing_seconds": progress.viewing_seconds,
-            "position_seconds": progress.position_seconds,
-            "completed_at": progress.completed_at,
-            "updated_at": now,
-        },
-    )
-    connection.execute(
-        SESSION_UPDATE,
-        {
-            "session_id": session.id,
-            "last_beat_at": now,
-            "last_sequence": session.last_sequence,
-            "credited_seconds": session.credited_seconds,
-            "real_seconds": session.real_seconds,
-            "counted_beats": session.counted_beats,
-        },
-    )
+    if connection.dialect.name == "postgresql":
+        connection.execute(BEAT_WRITE_POSTGRESQL, values)
+        return
+    if earned:
+        connection.execute(LEDGER_UPSERT, values)
+    connection.execute(PROGRESS_UPDATE, values)
+    connection.execute(SESSION_UPDATE, values)
 
 
 def _log_refusals(user, lesson, session, beat: Heartbeat, refusals: list, now) -> None:
