@@ -232,16 +232,19 @@ class HeartbeatResult:
         }
 
 
-def _refuse_unless_enrolled(status: str | None) -> None:
-    if status is None or status == EnrollmentStatus.WITHDRAWN:
-        raise UserError("You are not enrolled in this course.", 403)
+NOT_ENROLLED = "You are not enrolled in this course."
+
+
+def _is_enrolled(status: str | None) -> bool:
+    return status is not None and status != EnrollmentStatus.WITHDRAWN
 
 
 def _locked_enrollment(user, course: Course) -> Enrollment:
     enrollment = db.session.scalar(
         ENROLLMENT_FOR_UPDATE, {"user_id": user.id, "course_id": course.id}
     )
-    _refuse_unless_enrolled(enrollment.status if enrollment else None)
+    if not _is_enrolled(enrollment.status if enrollment else None):
+        raise UserError(NOT_ENROLLED, 403)
     return enrollment
 
 
@@ -283,8 +286,9 @@ def _lesson_for_beat(dialect: str):
 
 
 def lesson_for_heartbeat(user, lesson_id: int) -> Lesson | None:
-    """The lesson (course loaded) when ``user`` is enrolled in its course, else None; the
-    caller then tells a missing lesson (404) from a missing enrollment (403).
+    """The lesson (course loaded) when ``user`` is enrolled in its course, else None
+    (no such lesson, no enrollment, or a withdrawn one): the caller then looks the lesson
+    up alone, to answer as it always did (404, then 422 for a bad beat, then 403).
 
     Opens the write transaction first (SQLite: begin_write) and locks as record_heartbeat
     does, so the enrollment read is the one the beat is recorded under; a withdrawal
@@ -295,11 +299,9 @@ def lesson_for_heartbeat(user, lesson_id: int) -> Lesson | None:
         _prepared("lesson_for_beat", _lesson_for_beat),
         {"user_id": user.id, "lesson_id": lesson_id},
     ).first()
-    if row is None:
+    if row is None or not _is_enrolled(row.status):
         return None
-    lesson, status = row
-    _refuse_unless_enrolled(status)
-    return lesson
+    return row.Lesson
 
 
 def _elapsed_seconds(dialect: str, moment, column):

@@ -83,7 +83,7 @@ def _beat_lesson(lesson_id: int, body: dict) -> Lesson:
     if lesson is None:
         lesson = _api_lesson(lesson_id)
         parse_heartbeat(body, lesson.duration_seconds)
-        raise UserError("You are not enrolled in this course.", 403)
+        raise UserError(services.NOT_ENROLLED, 403)
     if not (lesson.is_published and lesson.course.is_published):
         raise UserError("This lesson is not available.", 404)
     return lesson

@@ -309,6 +309,24 @@ def test_a_learner_withdrawn_between_two_beats_is_refused_on_the_very_next(
     assert beat(client, lesson, sid, [[2, 4]], seq=2).get_json()["credited_seconds"] == 2.0
 
 
+def test_a_withdrawn_learner_hears_about_the_lesson_and_the_beat_first(
+    client, learner, lesson, course
+):
+    """The combined lookup changes no answer: 404 for an unpublished lesson, then 422 for a
+    malformed beat, and only then 403 for the enrollment."""
+    from campus.enrollment.services import withdraw
+
+    sid = open_session(client, lesson, seconds_ago=60)
+    withdraw(learner, learner, course.id)
+    db.session.commit()
+    assert beat(client, lesson, sid, [[0, 2]], rate=0).status_code == 422
+    assert beat(client, lesson, sid, [[0, 2]]).status_code == 403
+    lesson.is_published = False
+    db.session.commit()
+    assert beat(client, lesson, sid, [[0, 2]], rate=0).status_code == 404
+    _nothing_changed(learner)
+
+
 def test_beats_beyond_the_per_learner_limit_get_429_and_keep_what_was_credited(
     app, client, course, learner, lesson, monkeypatch
 ):
