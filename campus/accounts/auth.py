@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from functools import cache, wraps
+from functools import wraps
 
 from flask import Flask, abort, current_app, flash, redirect, request, session
 from flask_login import (
@@ -14,27 +14,19 @@ from flask_login import (
     logout_user,
     user_loaded_from_cookie,
 )
-from sqlalchemy import bindparam, select
 from werkzeug.exceptions import HTTPException
 
 from campus.extensions import db, login_manager
 from campus.security import safe_target
 
 
-@cache
-def _user_by_id():
-    """Built once: Session.get builds its statement (and that statement's cache key) anew
-    on every call, and every signed-in request runs this one."""
+def load_user(cookie_id: str):
     from campus.accounts.models import User
 
-    return select(User).where(User.id == bindparam("user_id"))
-
-
-def load_user(cookie_id: str):
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(_user_by_id(), {"user_id": int(user_id)})
+    user = db.session.get(User, int(user_id))
     if user is None or user.is_disabled:
         return None
     if not hmac.compare_digest(user.session_token, token):
