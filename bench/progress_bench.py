@@ -214,6 +214,7 @@ def add_credentials(app, slots: list[dict]) -> None:
         signer = app.session_interface.get_signing_serializer(app)
         csrf = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="wtf-csrf-token")
         cookie_name = app.config["SESSION_COOKIE_NAME"]
+        signed_in_at = int(time.time())
         for slot in slots:
             raw = secrets.token_hex(16)
             cookie = signer.dumps(
@@ -221,6 +222,11 @@ def add_credentials(app, slots: list[dict]) -> None:
                     "_user_id": f"{slot['user_id']}:{slot['token']}",
                     "_fresh": False,
                     "csrf_token": raw,
+                    # The session clock a sign-in starts (campus.accounts.auth): without it
+                    # every beat would rewrite the cookie, which a browser's beats do not
+                    # (it keeps the cookie, rewritten once a minute; a run is shorter).
+                    "_auth_at": signed_in_at,
+                    "_seen_at": signed_in_at,
                 }
             )
             slot["headers"] = {"Cookie": f"{cookie_name}={cookie}", "X-CSRFToken": csrf.dumps(raw)}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
 
 
+@cache
 def content_security_policy(media_url_prefix: str = "") -> str:
-    """The CSP; lesson media may also come from MEDIA_URL_PREFIX's origin (a CDN)."""
+    """The CSP; lesson media may also come from MEDIA_URL_PREFIX's origin (a CDN). Cached:
+    every response carries it, and it depends on that one setting only."""
     media = urlsplit(media_url_prefix)
     media_origin = f" {media.scheme}://{media.netloc}" if media.scheme and media.netloc else ""
     return "; ".join(

@@ -73,6 +73,22 @@ def _api_lesson(lesson_id: int) -> Lesson:
     return lesson
 
 
+def _beat_lesson(lesson_id: int, body: dict) -> Lesson:
+    """The published lesson of an enrolled learner, with the enrollment checked and the
+    learner locked in the same statement (services.lesson_for_heartbeat). When that finds
+    nothing, the lesson is looked up alone so that the answer is the one it always was: 404
+    for a missing or unpublished lesson, then 422 for a bad beat, then 403."""
+    _require_login()
+    lesson = services.lesson_for_heartbeat(current_user, lesson_id)
+    if lesson is None:
+        lesson = _api_lesson(lesson_id)
+        parse_heartbeat(body, lesson.duration_seconds)
+        raise UserError(services.NOT_ENROLLED, 403)
+    if not (lesson.is_published and lesson.course.is_published):
+        raise UserError("This lesson is not available.", 404)
+    return lesson
+
+
 def _check_csrf(body: dict) -> None:
     """CSRF stays enforced: the header for fetch(), or a body field for sendBeacon()."""
     token = request.headers.get("X-CSRFToken") or body.get("csrf_token")
@@ -131,9 +147,9 @@ def record_progress(lesson_id: int):
     try:
         body = decode_body(request.get_data())
         _check_csrf(body)
-        lesson = _api_lesson(lesson_id)
+        lesson = _beat_lesson(lesson_id, body)
         beat = parse_heartbeat(body, lesson.duration_seconds)
-        result = services.record_heartbeat(current_user, lesson, beat)
+        result = services.record_enrolled_heartbeat(current_user, lesson, beat)
         answer = result.as_json(lesson.duration_seconds)  # before commit expires the rows
         db.session.commit()
     except UserError as error:
