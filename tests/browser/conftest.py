@@ -81,6 +81,17 @@ def audit_page(browser):
     context.close()
 
 
+def sign_in(page, base: str, email: str, lands: str = "**") -> None:
+    """Sign in through the login form as a person would; wait until the page after it."""
+    from tests.factories import PASSWORD
+
+    page.goto(base + "/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lands)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
@@ -49,11 +49,7 @@ def test_pages_have_no_serious_accessibility_violations(live_server, audit_page)
     for path in ANONYMOUS_PAGES:
         audit_page.goto(live_server + path)
         problems[path] = audit(audit_page)
-    audit_page.goto(live_server + "/account/login")
-    audit_page.get_by_label("Email").fill(learner.email)
-    audit_page.get_by_label("Password").fill(PASSWORD)
-    audit_page.get_by_role("button", name="Log in").click()
-    audit_page.wait_for_url("**/dashboard")
+    sign_in(audit_page, live_server, learner.email, "**/dashboard")
     for path in LEARNER_PAGES:
         audit_page.goto(live_server + path)
         problems["signed in " + path] = audit(audit_page)

@@ -4,10 +4,9 @@ audit of each new page."""
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_accessibility import AXE, audit
 from tests.factories import (
-    PASSWORD,
     import_ce_course,
     make_enrollment,
     make_ready_for_certificate,
@@ -18,11 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 def _login(page, live_server, user):
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/dashboard")
+    sign_in(page, live_server, user.email, f"{live_server}/dashboard")
 
 
 @pytest.fixture

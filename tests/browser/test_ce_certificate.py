@@ -3,18 +3,14 @@ course, gets a certificate, and a board checks it on /verify. Screenshots of eac
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, complete_lessons, import_ce_course, make_enrollment, make_user
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import complete_lessons, import_ce_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
 
 
 def _login(page, live_server, user):
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/dashboard")
+    sign_in(page, live_server, user.email, f"{live_server}/dashboard")
 
 
 def _answer(page, prompts_right: bool):

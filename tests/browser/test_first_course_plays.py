@@ -3,8 +3,8 @@
 import pytest
 
 from bench.common import stop_gunicorn
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, import_fixture_course, make_user
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import import_fixture_course, make_user
 from tests.live_server import PROJECT_ROOT, server_env, start_gunicorn
 
 pytestmark = pytest.mark.browser
@@ -27,11 +27,7 @@ def test_every_lesson_plays_with_captions(content_server, page, slug):
 
     course = import_fixture_course(slug, content_dir=CONTENT)
     staff = make_user("instructor")
-    page.goto(content_server + "/account/login")
-    page.get_by_label("Email").fill(staff.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    sign_in(page, content_server, staff.email, "**/dashboard")
     lessons = [
         lesson for _, module_lessons in course_outline(course.id) for lesson in module_lessons
     ]

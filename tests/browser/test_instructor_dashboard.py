@@ -13,10 +13,9 @@ from campus.enrollment.models import Enrollment
 from campus.extensions import db
 from campus.models import utcnow
 from course.progress.models import LessonProgress
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_accessibility import audit
 from tests.factories import (
-    PASSWORD,
     complete_lessons,
     import_ce_course,
     learner_in,
@@ -63,11 +62,7 @@ def test_dashboard_is_accessible_and_reminds_in_one_click(live_server, audit_pag
     _cohort(course)
     instructor = make_user(Role.INSTRUCTOR)
     page = audit_page
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill(instructor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    sign_in(page, live_server, instructor.email, "**/dashboard")
     page.goto(f"{live_server}/courses/{course.slug}/dashboard")
 
     assert page.get_by_role("img", name="Learners at each step").is_visible()
@@ -90,11 +85,7 @@ def test_item_analysis_and_audit_pages_are_accessible(live_server, audit_page):
         _answer(course, learner_in(course), 1, picks)
     admin = make_user(Role.ADMIN)
     page = audit_page
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    sign_in(page, live_server, admin.email, "**/dashboard")
     page.goto(f"{live_server}/admin/courses/{course.slug}/item-analysis")
     assert page.get_by_text("24 learner(s)").is_visible()
     assert audit(page) == []

@@ -3,20 +3,12 @@ video, the video shows focus, and the forum's controls are readable and big enou
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import import_fixture_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
 
 LESSON = "/courses/test-course/lessons/lesson-one"
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/**")
 
 
 @pytest.fixture
@@ -24,7 +16,7 @@ def lesson_page(live_server, page):
     course = import_fixture_course()
     user = make_user()
     make_enrollment(user, course)
-    sign_in(page, live_server, user)
+    sign_in(page, live_server, user.email)
     page.goto(live_server + LESSON)
     page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     page.evaluate("() => { document.querySelector('video').muted = true; }")
@@ -154,7 +146,7 @@ def answered_thread(app, live_server):
 
 def test_accept_as_answer_stays_readable_on_hover(live_server, page, answered_thread):
     asker, url = answered_thread
-    sign_in(page, live_server, asker)
+    sign_in(page, live_server, asker.email)
     page.goto(url)
     accept = page.get_by_role("button", name="Accept as answer")
     assert page.evaluate(CONTRAST, accept.element_handle()) >= 4.5
@@ -169,7 +161,7 @@ def test_thread_links_are_big_enough_to_tap_on_a_phone(live_server, browser, ans
     asker, url = answered_thread
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    sign_in(page, live_server, asker)
+    sign_in(page, live_server, asker.email)
     page.goto(url)
     targets = [
         page.locator(".post-actions a", has_text="Quote").first,

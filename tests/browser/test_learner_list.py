@@ -11,9 +11,9 @@ from campus.accounts.models import Role, User
 from campus.enrollment.models import Enrollment
 from campus.extensions import db
 from campus.models import utcnow
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_accessibility import audit
-from tests.factories import PASSWORD, complete_lessons, import_fixture_course, make_user
+from tests.factories import complete_lessons, import_fixture_course, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -54,11 +54,7 @@ def test_learner_list_pages_searches_and_withdraws(live_server, audit_page):
     _cohort(course)
     instructor = make_user(Role.INSTRUCTOR)
     page = audit_page
-    page.goto(live_server + "/account/login")
-    page.get_by_label("Email").fill(instructor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    sign_in(page, live_server, instructor.email, "**/dashboard")
     page.goto(f"{live_server}/courses/{course.slug}/learners")
 
     assert page.get_by_text("Showing 1–50 of 120.").is_visible()

@@ -14,11 +14,10 @@ from campus.accounts.models import Role, User
 from campus.enrollment.services import enroll_on_seat
 from campus.extensions import db
 from campus.organisations.services import create_organisation, create_seat_pack
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_accessibility import audit
 from tests.conftest import _TMP
 from tests.factories import (
-    PASSWORD,
     complete_lessons,
     import_ce_course,
     make_certified,
@@ -30,11 +29,7 @@ MAIL_DIR = _TMP / "mail"
 
 
 def _login(page, live_server, user):
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/dashboard")
+    sign_in(page, live_server, user.email, f"{live_server}/dashboard")
 
 
 def _logout(page):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from campus.extensions import db
 from course.progress.models import LessonProgress, ViewingSession
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.factories import PASSWORD, import_fixture_course, make_enrollment, make_user
 
 pytestmark = pytest.mark.browser
@@ -17,11 +17,7 @@ def learner_page(live_server, page):
     course = import_fixture_course()
     user = make_user(name="Robin Park")
     make_enrollment(user, course)
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/**")
+    sign_in(page, live_server, user.email)
     return page, user
 
 
@@ -181,11 +177,7 @@ def test_instructor_reads_a_learners_ledger(live_server, page):
     record_heartbeat(learner, lesson, Heartbeat(session.id, 2, [(6.0, 8.0)], 8.0, 3.0))
     db.session.commit()
     instructor = make_user(Role.INSTRUCTOR)
-    page.goto(f"{live_server}/account/login")
-    page.get_by_label("Email").fill(instructor.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server}/**")
+    sign_in(page, live_server, instructor.email)
     page.goto(f"{live_server}/courses/test-course")
     page.get_by_role("link", name="Learners and time on task").click()
     page.get_by_role("link", name="View").click()
@@ -270,11 +262,7 @@ def test_beats_refused_after_signing_out_elsewhere_are_sent_after_signing_in(
     page.wait_for_function("() => document.querySelector('video').currentTime > 1")
     elsewhere = browser.new_context()
     other = elsewhere.new_page()
-    other.goto(f"{live_server}/account/login")
-    other.get_by_label("Email").fill(user.email)
-    other.get_by_label("Password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
-    other.wait_for_url(f"{live_server}/**")
+    sign_in(other, live_server, user.email)
     other.get_by_role("button", name="Log out").click()  # ends every session of this user
     other.wait_for_url(f"{live_server}/**")
     elsewhere.close()

@@ -6,8 +6,8 @@ import pytest
 
 from bench.cluster import SIGNED_PREFIX, missing, start_cluster
 from bench.common import free_port
-from tests.browser.conftest import screenshot
-from tests.factories import FIXTURE_CONTENT, PASSWORD, make_enrollment, make_user
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import FIXTURE_CONTENT, make_enrollment, make_user
 from tests.live_server import server_env
 
 _missing = missing("nginx", "redis-server", "gunicorn")
@@ -44,11 +44,7 @@ def test_lesson_plays_from_its_signed_link_with_captions(front, page, course):
             media.append((response.status, response.url)) if SIGNED_PREFIX in response.url else None
         ),
     )
-    page.goto(front + "/account/login")
-    page.get_by_label("Email").fill(learner.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/dashboard")
+    sign_in(page, front, learner.email, "**/dashboard")
     page.goto(front + "/courses/test-course/lessons/lesson-one")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
     page.wait_for_function("() => document.querySelector('video').currentTime > 0.5", timeout=20000)
