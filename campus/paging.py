@@ -20,3 +20,23 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
             numbers.append(None)
         numbers.append(number)
     return numbers
+
+
+class PageWindow:
+    """What a pager and its "Showing 51-100 of 240" read of a page of a list: mixed into a
+    page's dataclass, which gives `page`, `pages`, `per_page` and `shown` (rows on it)."""
+
+    page: int
+    pages: int
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.shown else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.first_shown + self.shown - 1 if self.shown else 0
+
+    @property
+    def page_numbers(self) -> list[int | None]:
+        return page_numbers(self.page, self.pages)

@@ -15,7 +15,7 @@ from campus.accounts.models import User
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
 from campus.jobs.models import Job
-from campus.paging import clamp_page, page_numbers
+from campus.paging import PageWindow, clamp_page
 from campus.storage import storage
 from course import ce_rules
 from course.certificates import archive, board_files
@@ -55,25 +55,18 @@ CERTIFICATES_PER_PAGE = 50
 
 
 @dataclass
-class CertificatePage:
+class CertificatePage(PageWindow):
     """One page of a course's certificates, newest first."""
 
     certificates: list[Certificate]
     page: int
     pages: int
     total: int
+    per_page = CERTIFICATES_PER_PAGE
 
     @property
-    def first_shown(self) -> int:
-        return (self.page - 1) * CERTIFICATES_PER_PAGE + 1 if self.certificates else 0
-
-    @property
-    def last_shown(self) -> int:
-        return self.first_shown + len(self.certificates) - 1 if self.certificates else 0
-
-    @property
-    def page_numbers(self) -> list[int | None]:
-        return page_numbers(self.page, self.pages)
+    def shown(self) -> int:
+        return len(self.certificates)
 
 
 def certificate_page(course_id: int, requested: int) -> CertificatePage:

@@ -15,7 +15,7 @@ from campus.accounts.models import User
 from campus.enrollment.models import Enrollment, EnrollmentStatus
 from campus.exports import spreadsheet_cell
 from campus.extensions import db
-from campus.paging import clamp_page, page_numbers
+from campus.paging import PageWindow, clamp_page
 from campus.timezones import zone_of
 from course.models import Course, Lesson, Module
 from course.progress import rules
@@ -225,7 +225,7 @@ class LearnerListArgs:
 
 
 @dataclass
-class LearnerPage:
+class LearnerPage(PageWindow):
     """One page of a course's enrolled learners, and the first withdrawn ones that match."""
 
     args: LearnerListArgs
@@ -238,16 +238,12 @@ class LearnerPage:
     withdrawn: list[LearnerRow] = field(default_factory=list)
 
     @property
-    def first_shown(self) -> int:
-        return (self.page - 1) * learners_per_page() + 1 if self.rows else 0
+    def per_page(self) -> int:
+        return learners_per_page()
 
     @property
-    def last_shown(self) -> int:
-        return self.first_shown + len(self.rows) - 1 if self.rows else 0
-
-    @property
-    def page_numbers(self) -> list[int | None]:
-        return page_numbers(self.page, self.pages)
+    def shown(self) -> int:
+        return len(self.rows)
 
 
 def learner_page(course: Course, args: LearnerListArgs) -> LearnerPage:
