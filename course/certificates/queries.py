@@ -62,7 +62,10 @@ class CertificatePage(PageWindow):
     page: int
     pages: int
     total: int
-    per_page = CERTIFICATES_PER_PAGE
+
+    @property
+    def per_page(self) -> int:
+        return CERTIFICATES_PER_PAGE
 
     @property
     def shown(self) -> int:
