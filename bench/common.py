@@ -106,6 +106,21 @@ def start_job_worker(env: dict, log: Path) -> subprocess.Popen:
         )
 
 
+def bench_env(secret: str, database_url: str, content_dir, **extra: str) -> dict[str, str]:
+    """The settings every benchmarked app server runs with: plain HTTP on loopback, no
+    debug, no rate limits (the load comes from one address), plus the bench's own extras."""
+    return {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": database_url,
+        "CONTENT_DIR": str(content_dir),
+        "SECURE_COOKIES": "0",
+        "FLASK_DEBUG": "0",
+        "PUBLIC_BASE_URL": "http://campus.test",
+        "RATELIMIT_ENABLED": "0",
+        **extra,
+    }
+
+
 def stop_gunicorn(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:

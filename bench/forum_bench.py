@@ -19,7 +19,14 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import percentile, run_load, start_gunicorn, stop_gunicorn  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_env,
+    percentile,
+    run_load,
+    start_gunicorn,
+    stop_gunicorn,
+)
+from tests.factories import FIXTURE_CONTENT  # noqa: E402
 
 SECRET = "bench-secret-key-long-enough-123"
 SEARCHES = ("handwriting", "sensory timer", "number 42", "zzznothing")
@@ -48,7 +55,7 @@ def seed(db_url: str, posts_for_search: int) -> dict:
             "TESTING": True,
             "SECRET_KEY": SECRET,
             "SQLALCHEMY_DATABASE_URI": db_url,
-            "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
+            "CONTENT_DIR": str(FIXTURE_CONTENT),
             "FORUM_POSTS_PER_WINDOW": 10**6,
         }
     )
@@ -205,16 +212,7 @@ def http_figures(args, tmp: Path) -> None:
     """Thread page and index under gunicorn, with the bare Flask ceiling in the same run."""
     db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     info = seed(db_url, 0)
-    env = {
-        "SECRET_KEY": SECRET,
-        "DATABASE_URL": db_url,
-        "SECURE_COOKIES": "0",
-        "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
-        "FLASK_DEBUG": "0",
-        "PUBLIC_BASE_URL": "http://campus.test",
-        "RATELIMIT_ENABLED": "0",
-        "FORUM_POSTS_PER_PAGE": "250",
-    }
+    env = bench_env(SECRET, db_url, FIXTURE_CONTENT, FORUM_POSTS_PER_PAGE="250")
     app_proc, app_url = start_gunicorn("campus:create_app()", env, workers=args.workers)
     bare_proc, bare_url = start_gunicorn("bench.common:bare_app()", env, workers=args.workers)
     thread_path = f"/courses/test-course/forum/t/{info['thread']}"

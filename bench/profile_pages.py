@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import forum_bench  # noqa: E402
+from tests.factories import FIXTURE_CONTENT  # noqa: E402
 
 
 def page_client(tmp: Path):
@@ -33,7 +34,7 @@ def page_client(tmp: Path):
         {
             "SECRET_KEY": forum_bench.SECRET,
             "SQLALCHEMY_DATABASE_URI": db_url,
-            "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
+            "CONTENT_DIR": str(FIXTURE_CONTENT),
             "RATELIMIT_ENABLED": False,
             "FORUM_POSTS_PER_PAGE": 250,
             "PUBLIC_BASE_URL": "http://campus.test",

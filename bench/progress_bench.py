@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     GUNICORN_THREADS,
     GUNICORN_WORKERS,
+    bench_env,
     json_request,
     run_load,
     start_gunicorn,
@@ -318,15 +319,7 @@ def main() -> None:
         f"{len(slots)} open viewing sessions in {time.monotonic() - began:.1f} s"
     )
 
-    env = {
-        "SECRET_KEY": secret,
-        "DATABASE_URL": database_url,
-        "CONTENT_DIR": str(tmp),
-        "SECURE_COOKIES": "0",
-        "FLASK_DEBUG": "0",
-        "PUBLIC_BASE_URL": "http://campus.test",
-        "RATELIMIT_ENABLED": "0",
-    }
+    env = bench_env(secret, database_url, tmp)
     server, url = start_gunicorn("campus:create_app()", env)
     try:
         result = run_load(

@@ -28,6 +28,7 @@ from bench.cluster import missing, start_cluster, start_nginx, stop  # noqa: E40
 from bench.common import (  # noqa: E402
     GUNICORN_THREADS,
     GUNICORN_WORKERS,
+    bench_env,
     run_load,
     start_gunicorn,
     stop_gunicorn,
@@ -147,16 +148,7 @@ def main() -> None:
     one_half, two_half = halves(slots)
     print(f"seeded {args.learners} learners x {args.lessons} lessons; {load()}")
 
-    env = {
-        "SECRET_KEY": secret,
-        "DATABASE_URL": database_url,
-        "CONTENT_DIR": str(tmp),
-        "SECURE_COOKIES": "0",
-        "FLASK_DEBUG": "0",
-        "PUBLIC_BASE_URL": "http://campus.test",
-        "RATELIMIT_ENABLED": "0",
-        "RATELIMIT_SINGLE_PROCESS": "1",
-    }
+    env = bench_env(secret, database_url, tmp, RATELIMIT_SINGLE_PROCESS="1")
     figures = {}
     server, url = start_gunicorn("campus:create_app()", env)
     try:

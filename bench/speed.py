@@ -37,12 +37,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench import forum_bench, progress_bench  # noqa: E402
 from bench.common import (  # noqa: E402
+    bench_env,
     rss_mb,
     run_load,
     start_gunicorn,
     stop_gunicorn,
     worker_pids,
 )
+from tests.factories import FIXTURE_CONTENT  # noqa: E402
 
 WRK = os.environ.get("WRK", "/usr/bin/wrk")
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -121,16 +123,7 @@ def pages(args, tmp: Path) -> tuple[dict[str, Figure], list[float]]:
     """The bare template page and the four pages, each the median of args.runs wrk runs."""
     db_url = f"sqlite:///{tmp / 'pages.sqlite3'}"
     info = forum_bench.seed(db_url, 0)
-    env = {
-        "SECRET_KEY": forum_bench.SECRET,
-        "DATABASE_URL": db_url,
-        "SECURE_COOKIES": "0",
-        "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
-        "FLASK_DEBUG": "0",
-        "PUBLIC_BASE_URL": "http://campus.test",
-        "RATELIMIT_ENABLED": "0",
-        "FORUM_POSTS_PER_PAGE": "250",
-    }
+    env = bench_env(forum_bench.SECRET, db_url, FIXTURE_CONTENT, FORUM_POSTS_PER_PAGE="250")
     app_proc, app_url = start_gunicorn("campus:create_app()", env, **server_args(args))
     bare_proc, bare_url = start_gunicorn("bench.common:bare_app()", env, **server_args(args))
     cookie = forum_bench.login_cookie(int(app_url.rsplit(":", 1)[1]), info["email"])
@@ -175,15 +168,7 @@ def heartbeat(args, database_url: str, tmp: Path) -> tuple[Figure, Figure, str]:
     slots = progress_bench.seed(app, args.learners, 25, rng)
     progress_bench.add_credentials(app, slots)
     before = progress_bench.totals(app)
-    env = {
-        "SECRET_KEY": secret,
-        "DATABASE_URL": database_url,
-        "CONTENT_DIR": str(tmp),
-        "SECURE_COOKIES": "0",
-        "FLASK_DEBUG": "0",
-        "PUBLIC_BASE_URL": "http://campus.test",
-        "RATELIMIT_ENABLED": "0",
-    }
+    env = bench_env(secret, database_url, tmp)
     # run_load forks its clients, so a run's progress (cursors, sequence numbers) never
     # comes back to this process: each run gets its own learners, or later runs would
     # replay the first one's beats (credited nothing, yet counted as sent).
@@ -260,7 +245,7 @@ def growth(tmp: Path) -> list[tuple[str, int, int, float, float]]:
             "TESTING": True,
             "SECRET_KEY": forum_bench.SECRET,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'growth.sqlite3'}",
-            "CONTENT_DIR": str(ROOT / "tests/fixtures/content"),
+            "CONTENT_DIR": str(FIXTURE_CONTENT),
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": False,
         }
