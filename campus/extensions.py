@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -29,6 +29,23 @@ class SharedLimiter(Limiter):
             self.logger.warning("Rate limit storage unreachable (%s): counting in memory", error)
             self._storage_dead = True
         return True
+
+    def _check_request_limit(self, callable_name=None, in_middleware: bool = True) -> None:
+        """Flask-Limiter's check, safe when threads meet a storage outage together.
+
+        Its own handler switches to the fallback only if no one has yet: a second thread whose
+        Redis call failed just after the first thread switched re-raised its error, a 500 for
+        one request in a few hundred (the Redis outage drill). That thread counts in memory
+        like the rest instead."""
+        try:
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+        except RateLimitExceeded:
+            raise
+        except Exception:
+            if not (self._in_memory_fallback_enabled and self._storage_dead):
+                raise
+            self.context.seen_limits.clear()
+            super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
 
     @property
     def counts_in_memory(self) -> bool:

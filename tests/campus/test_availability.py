@@ -287,6 +287,28 @@ def test_without_the_fallback_a_redis_outage_fails_the_login(apps):
     assert response.status_code == 500
 
 
+def test_a_thread_that_meets_the_outage_just_after_another_switched_counts_in_memory(
+    apps, monkeypatch
+):
+    """Two threads' Redis calls fail together; the other thread switches to the fallback
+    first. This one's request is still counted (in memory) and served, never a 500."""
+    from limits.errors import StorageError
+
+    from campus.extensions import limiter
+
+    app = apps(RATELIMIT_STORAGE_URI=UNREACHABLE_REDIS)
+    client = app.test_client()
+
+    def fails_after_the_other_thread_switched(*_args, **_kwargs):
+        limiter._storage_dead = True  # what the other thread's handler just did
+        raise StorageError(ConnectionError("Connection refused"))
+
+    monkeypatch.setattr(limiter._limiter, "hit", fails_after_the_other_thread_switched)
+    response = client.post("/api/lessons/1/progress", data=b"{}")
+    assert response.status_code == 400  # the view's own answer: the beat has no CSRF token
+    assert limiter.counts_in_memory
+
+
 def test_memory_limits_have_no_fallback_to_take(apps):
     app = apps(RATELIMIT_STORAGE_URI="memory://")
     assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is False
